@@ -1,0 +1,282 @@
+"""Command line: build, merge, render, formats, schema."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from storykit.errors import StorykitError, UsageError
+from storykit.formats import FORMATS, Options
+from storykit.layouts import load_layout
+
+DEFAULT_SOURCES = Path("seeds")
+DEFAULT_OUT = Path("output")
+FORMAT_CHOICE = click.Choice(list(FORMATS), case_sensitive=False)
+
+
+def _fail(error: StorykitError) -> NoReturn:
+    click.echo(f"storykit: {error.line()}", err=True)
+    sys.exit(error.exit_code)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn storykit errors, interrupts and surprises into one line and an exit code."""
+    try:
+        yield
+    except StorykitError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        click.echo("storykit: interrupted; earlier outputs are untouched", err=True)
+        sys.exit(130)
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except Exception as exc:
+        if os.environ.get("STORYKIT_DEBUG"):
+            raise
+        click.echo(
+            f"storykit: internal error: {type(exc).__name__}: {exc} "
+            "(nothing was written; rerun with STORYKIT_DEBUG=1 to see the traceback, and please report it)",
+            err=True,
+        )
+        sys.exit(70)
+
+
+class _Progress:
+    """One line per stage on a terminal, with the time since the start."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            click.echo(f"[{time.perf_counter() - self.start:5.2f}s] {message}", err=True)
+
+
+def _progress(quiet: bool) -> _Progress:
+    return _Progress(not quiet and sys.stderr.isatty())
+
+
+def _options(paper: str, print_marks: bool, width: int | None, ascii_only: bool) -> Options:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not epoch.strip().isdigit():
+        raise UsageError(
+            "SOURCE_DATE_EPOCH", f"is '{epoch}', not a whole number of seconds", "unset it or set it to e.g. 1751587200"
+        )
+    if width is not None and width < 20:
+        raise UsageError(
+            "--width", f"{width} is too narrow", "use 20 columns or more, or leave it out for one paragraph per line"
+        )
+    return Options(
+        paper="letter" if paper == "letter" else "a4",
+        print_marks=print_marks,
+        width=width,
+        ascii=ascii_only,
+        source_date_epoch=int(epoch) if epoch else None,
+    )
+
+
+def _render_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(
+        (
+            click.option(
+                "--layout",
+                "layout_name",
+                metavar="NAME|DIR",
+                help="Layout name or folder; files missing there come from 'default'.",
+            ),
+            click.option(
+                "--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="PDF paper size."
+            ),
+            click.option("--print-marks", is_flag=True, help="PDF with 3 mm bleed and crop marks for a print shop."),
+            click.option(
+                "--width",
+                type=int,
+                metavar="N",
+                help="Wrap the text version at N columns (default: one paragraph per line).",
+            ),
+            click.option(
+                "--ascii", "ascii_only", is_flag=True, help="Write an ASCII-only text version (<slug>.ascii.txt)."
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="No progress lines."),
+        )
+    ):
+        func = decorator(func)
+    return func
+
+
+def _report(built: list[Any], quiet: bool) -> None:
+    if quiet:
+        return
+    for item in built:
+        click.echo(f"wrote {item.path} ({item.size:,} bytes)")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="storykit")
+def main() -> None:
+    """Merge several articles about one event into one canonical story, and publish it
+    as a print PDF, an EPUB 3 and an accessible plain-text file.
+
+    \b
+    Examples:
+      storykit build                      # seeds/ -> output/, every format
+      storykit build articles/ -o out/ -f pdf -f txt
+      storykit merge articles/*.html -o story.json
+      storykit render story.json -f epub -o out/
+    """
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True, help="Output folder."
+)
+@click.option(
+    "-f", "--format", "formats", type=FORMAT_CHOICE, multiple=True, help="Format to build (repeatable; default: all)."
+)
+@_render_options
+def build(
+    sources: tuple[Path, ...],
+    out: Path,
+    formats: tuple[str, ...],
+    layout_name: str | None,
+    paper: str,
+    print_marks: bool,
+    width: int | None,
+    ascii_only: bool,
+    quiet: bool,
+) -> None:
+    """Read SOURCES (files or folders; default: seeds/), merge them, write every format to OUT.
+
+    \b
+    Outputs are named after the story: OUT/<slug>.pdf, .epub, .txt and .json.
+    Examples:
+      storykit build
+      storykit build wire.txt local.html blog.md -o edition/
+      storykit build seeds/ -f txt --width 72
+    """
+    from storykit.pipeline import build as run_build
+
+    with _reported():
+        options = _options(paper, print_marks, width, ascii_only)
+        layout = load_layout(layout_name)
+        chosen = list(formats) or list(FORMATS)
+        built = run_build(list(sources) or [DEFAULT_SOURCES], out, chosen, layout, options, _progress(quiet))
+        _report(built, quiet)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("story.json"),
+    show_default=True,
+    help="Where to write the story model.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def merge(sources: tuple[Path, ...], out: Path, quiet: bool) -> None:
+    """Merge SOURCES into one story model (JSON) that you can read, correct and render.
+
+    \b
+    Example:
+      storykit merge seeds/ -o story.json
+      storykit render story.json -f pdf
+    """
+    from storykit.codec import dumps
+    from storykit.pipeline import merge_sources, write_atomically
+
+    with _reported():
+        story = merge_sources(list(sources), _progress(quiet))
+        target = out if out.suffix else out / "story.json"
+        write_atomically(target.parent if str(target.parent) else Path("."), {target.name: dumps(story)})
+        if not quiet:
+            click.echo(f"wrote {target}")
+
+
+@main.command()
+@click.argument("story_file", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True, help="Output folder."
+)
+@click.option(
+    "-f", "--format", "formats", type=FORMAT_CHOICE, multiple=True, help="Format to render (repeatable; default: all)."
+)
+@_render_options
+def render(
+    story_file: Path,
+    out: Path,
+    formats: tuple[str, ...],
+    layout_name: str | None,
+    paper: str,
+    print_marks: bool,
+    width: int | None,
+    ascii_only: bool,
+    quiet: bool,
+) -> None:
+    """Render a story model (STORY_FILE, e.g. an edited story.json) without merging again.
+
+    \b
+    Example:
+      storykit render story.json -f pdf -f epub -o output/
+    """
+    from storykit.codec import loads
+    from storykit.errors import StoryFileError
+    from storykit.pipeline import publish
+
+    with _reported():
+        try:
+            raw = story_file.read_bytes()
+        except FileNotFoundError:
+            raise StoryFileError(
+                str(story_file), "does not exist", "make one with 'storykit merge SOURCES -o story.json'"
+            ) from None
+        except IsADirectoryError:
+            raise StoryFileError(
+                str(story_file), "is a folder, not a story file", "give the path of a story.json"
+            ) from None
+        except OSError as exc:
+            raise StoryFileError(str(story_file), f"cannot be read ({exc.strerror})", "check its permissions") from None
+        story = loads(raw, str(story_file))
+        options = _options(paper, print_marks, width, ascii_only)
+        built = publish(story, out, list(formats) or list(FORMATS), load_layout(layout_name), options, _progress(quiet))
+        _report(built, quiet)
+
+
+@main.command()
+def formats() -> None:
+    """List the output formats.
+
+    \b
+    Example:
+      storykit formats
+    """
+    for fmt in FORMATS.values():
+        click.echo(f"{fmt.name:5} .{fmt.extension:5} {fmt.summary}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of story.json.
+
+    \b
+    Example:
+      storykit schema > story.schema.json
+    """
+    from storykit.codec import schema_json
+
+    click.echo(schema_json().decode("utf-8"), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,82 @@
+"""Layouts: templates and CSS found through a search path, so one file can be overridden."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from storykit.errors import LayoutError
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+def builtin_root() -> Path:
+    """Folder holding the built-in layouts (inside the wheel, or at the top of a checkout)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "layouts"
+    return packaged if packaged.is_dir() else here.parent / "layouts"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A named layout and the folders searched for its files, first match wins."""
+
+    name: str
+    search_path: tuple[Path, ...]
+
+    def find(self, relative: str) -> Path:
+        """The first file at this relative path along the search path."""
+        for folder in self.search_path:
+            candidate = folder / relative
+            if candidate.is_file():
+                return candidate
+        raise LayoutError(
+            str(self.search_path[0] / relative),
+            f"layout '{self.name}' has no file {relative}",
+            "add it, or remove --layout to use the default",
+        )
+
+    def read_text(self, relative: str) -> str:
+        """Text of a layout file."""
+        return self.find(relative).read_text(encoding="utf-8")
+
+    def read_bytes(self, relative: str) -> bytes:
+        """Bytes of a layout file (fonts, images)."""
+        return self.find(relative).read_bytes()
+
+    def folders(self, subdir: str) -> list[Path]:
+        """Every existing folder for a subdirectory along the search path."""
+        return [f / subdir for f in self.search_path if (f / subdir).is_dir()]
+
+    def templates(self, subdir: str) -> jinja2.Environment:
+        """A strict, autoescaping Jinja2 environment over one subdirectory of the layout."""
+        import jinja2
+
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.folders(subdir)]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+
+def load_layout(name_or_path: str | None = None) -> Layout:
+    """The layout by built-in name or folder path; it falls back to 'default' file by file."""
+    default = builtin_root() / "default"
+    if not name_or_path or name_or_path == "default":
+        return Layout("default", (default,))
+    candidate = Path(name_or_path)
+    if candidate.is_dir():
+        return Layout(candidate.name, (candidate.resolve(), default))
+    builtin = builtin_root() / name_or_path
+    if builtin.is_dir():
+        return Layout(name_or_path, (builtin, default))
+    raise LayoutError(
+        name_or_path,
+        "is neither a built-in layout nor a folder",
+        "use 'default' or a folder holding pdf/, epub/ or txt/ files",
+    )

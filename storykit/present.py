@@ -1,0 +1,120 @@
+"""Presentation helpers shared by the adapters, so every format words things the same way."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from storykit.errors import LayoutError
+from storykit.layouts import Layout
+from storykit.model import Claim, Source, Story
+
+LANGUAGE_NAMES = {
+    "ar": "Arabic",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "he": "Hebrew",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "pl": "Polish",
+    "tr": "Turkish",
+    "zh": "Chinese",
+}
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
+
+
+def strings(layout: Layout, language: str) -> dict[str, str]:
+    """UI strings for the story's language, falling back to English key by key."""
+    base: dict[str, str] = json.loads(layout.read_text("strings/en.json"))
+    primary = language.split("-")[0].lower()
+    if primary != "en":
+        try:
+            base.update(json.loads(layout.read_text(f"strings/{primary}.json")))
+        except Exception:
+            pass
+    return base
+
+
+def language_name(code: str) -> str:
+    """The language's English name ('fr' -> 'French'), or the code itself."""
+    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+
+
+def is_rtl(code: str) -> bool:
+    """Whether a language is written right to left."""
+    return code.split("-")[0].lower() in RTL_LANGUAGES
+
+
+def source_name(source: Source) -> str:
+    """How a source is named to readers: its outlet, else its title, else its file."""
+    return source.outlet or source.title or source.file
+
+
+def note_numbers(story: Story, source_ids: Iterable[str]) -> tuple[int, ...]:
+    """Sorted 1-based source numbers for note markers."""
+    return tuple(sorted({story.source_number(sid) for sid in source_ids}))
+
+
+def note_marker(story: Story, source_ids: Iterable[str]) -> str:
+    """A bracketed marker such as '[1, 3]'."""
+    numbers = note_numbers(story, source_ids)
+    return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
+
+
+def credit_line(story: Story, words: dict[str, str]) -> str:
+    """'Compiled from N sources' in the story's language."""
+    n = len(story.sources)
+    return words["compiled_from_one"] if n == 1 else words["compiled_from"].format(n=n)
+
+
+def claim_line(story: Story, claim: Claim) -> str:
+    """One account of a disagreement: its value and who reports it, e.g. '5 months [2, 3]'."""
+    return f"{claim.value} {note_marker(story, claim.sources)}".strip()
+
+
+def display_date(iso: str | None, language: str = "en") -> str:
+    """A reader-friendly date ('4 July 2025'), or the input when it is not an ISO date."""
+    if not iso:
+        return ""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    months_en = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+    months_fr = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
+    months = months_fr if language.startswith("fr") else months_en
+    return f"{day.day} {months[day.month - 1]} {day.year}"

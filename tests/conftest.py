@@ -1,0 +1,44 @@
+"""Shared test fixtures: the golden-file helper and the sample story."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from storykit.model import Story
+from tests.sample_story import sample_story
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true", help="rewrite golden files (review the diff before committing)"
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
+    """Compare bytes with tests/golden/<name>, or rewrite it with --update-goldens."""
+    update = request.config.getoption("--update-goldens")
+
+    def check(name: str, data: bytes) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if update or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        assert data == path.read_bytes(), (
+            f"{name} differs from its golden file; rerun with --update-goldens and review the diff"
+        )
+
+    return check
+
+
+@pytest.fixture
+def story() -> Story:
+    """The hand-built sample story."""
+    return sample_story()
