@@ -36,10 +36,9 @@ def strings(layout: Layout, language: str) -> dict[str, str]:
     base: dict[str, str] = json.loads(layout.read_text("strings/en.json"))
     primary = language.split("-")[0].lower()
     if primary != "en":
-        try:
+        # a language without a strings file falls back to English
+        with contextlib.suppress(LayoutError):
             base.update(json.loads(layout.read_text(f"strings/{primary}.json")))
-        except Exception:
-            pass
     return base
 
 
