@@ -132,6 +132,7 @@ def main() -> None:
       storykit build articles/ -o out/ -f pdf -f txt
       storykit merge articles/*.html -o story.json
       storykit render story.json -f epub -o out/
+      storykit check out/
     """
 
 
@@ -143,11 +144,17 @@ def main() -> None:
 @click.option(
     "-f", "--format", "formats", type=FORMAT_CHOICE, multiple=True, help="Format to build (repeatable; default: all)."
 )
+@click.option("--check", "then_check", is_flag=True, help="Check the edition after building; fail if a check fails.")
+@click.option("--strict", is_flag=True, help="With --check: treat warnings as failures.")
+@click.option("--no-cache", is_flag=True, help="Rebuild even when sources, layout and options are unchanged.")
 @_render_options
 def build(
     sources: tuple[Path, ...],
     out: Path,
     formats: tuple[str, ...],
+    then_check: bool,
+    strict: bool,
+    no_cache: bool,
     layout_name: str | None,
     paper: str,
     print_marks: bool,
@@ -163,6 +170,7 @@ def build(
       storykit build
       storykit build wire.txt local.html blog.md -o edition/
       storykit build seeds/ -f txt --width 72
+      storykit build seeds/ --check --strict
     """
     from storykit.pipeline import build as run_build
 
@@ -170,8 +178,12 @@ def build(
         options = _options(paper, print_marks, width, ascii_only)
         layout = load_layout(layout_name)
         chosen = list(formats) or list(FORMATS)
-        built = run_build(list(sources) or [DEFAULT_SOURCES], out, chosen, layout, options, _progress(quiet))
+        built = run_build(
+            list(sources) or [DEFAULT_SOURCES], out, chosen, layout, options, _progress(quiet), use_cache=not no_cache
+        )
         _report(built, quiet)
+        if then_check:
+            _run_checks(out, strict, False, True)
 
 
 @main.command()
@@ -251,6 +263,48 @@ def render(
         options = _options(paper, print_marks, width, ascii_only)
         built = publish(story, out, list(formats) or list(FORMATS), load_layout(layout_name), options, _progress(quiet))
         _report(built, quiet)
+
+
+def _run_checks(folder: Path, strict: bool, as_json: bool, external: bool) -> None:
+    """Check a built edition, print one line per finding and a summary; fail on errors."""
+    from storykit.checks import check_folder
+    from storykit.errors import CheckFailed
+
+    findings = check_folder(folder, external=external)
+    errors = [f for f in findings if f.level == "error" or strict]
+    if as_json:
+        import json
+
+        click.echo(json.dumps([vars(f) for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            click.echo(finding.line())
+        warnings = len(findings) - sum(1 for f in findings if f.level == "error")
+        click.echo(f"checked {folder}: {len(findings) - warnings} errors, {warnings} warnings", err=True)
+    if errors:
+        raise CheckFailed(
+            str(folder),
+            f"{len(errors)} check{'s' if len(errors) != 1 else ''} failed",
+            "fix the findings above and rebuild",
+        )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=DEFAULT_OUT)
+@click.option("--strict", is_flag=True, help="Treat warnings as failures.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON for other tools.")
+@click.option("--no-external", is_flag=True, help="Skip EPUBCheck and Ace (no Java or Chromium needed).")
+def check(folder: Path, strict: bool, as_json: bool, no_external: bool) -> None:
+    """Check a built edition (default: output/): EPUBCheck and Ace for the EPUB, PDF/UA-1 for
+    the PDF, the plain-text rules, the JSON schema, and parity between the formats.
+
+    \b
+    Examples:
+      storykit check
+      storykit check edition/ --strict --json > findings.json
+    """
+    with _reported():
+        _run_checks(folder, strict, as_json, not no_external)
 
 
 @main.command()

@@ -122,24 +122,48 @@ def build(
     layout: Layout,
     options: Options,
     progress: Progress = _quiet,
+    use_cache: bool = True,
 ) -> list[Built]:
     """Build the edition: merge the sources, render the formats, write them into `out`."""
+    from storykit import cache
+    from storykit.readers import find_sources
+
     for name in formats:
         get_format(name)  # fail on an unknown format before any work
-    story = merge_sources(sources, progress)
-    return publish(story, out, formats, layout, options, progress)
+    files = find_sources(sources)
+    key = cache.build_key(files, formats, layout, options)
+    if use_cache and (ready := cache.up_to_date(out, key)):
+        progress("up to date: sources, layout and options unchanged (use --no-cache to rebuild)")
+        return [Built(p.suffix.lstrip("."), p, p.stat().st_size) for p in ready]
+    story = merge_sources(files, progress)
+    return publish(story, out, formats, layout, options, progress, cache_key=key)
 
 
 def publish(
-    story: Story, out: Path, formats: Sequence[str], layout: Layout, options: Options, progress: Progress = _quiet
+    story: Story,
+    out: Path,
+    formats: Sequence[str],
+    layout: Layout,
+    options: Options,
+    progress: Progress = _quiet,
+    cache_key: str | None = None,
 ) -> list[Built]:
     """Render a story in the given formats and write the files atomically."""
+    from storykit import cache
+
     rendered = render_all(story, formats, layout, options, progress)
     files = output_names(story, rendered, options)
     progress(f"writing {len(files)} file{'s' if len(files) != 1 else ''} to {out}")
-    written = write_atomically(out, files)
-    by_name = {fmt.name: data for fmt, data in rendered.items()}
-    return [Built(fmt, path, len(data)) for (fmt, data), path in zip(by_name.items(), written, strict=True)]
+    record = {cache.MANIFEST: cache.manifest_bytes(cache_key, files)} if cache_key else {}
+    if not cache_key:
+        # a render from an edited story.json invalidates any earlier build record
+        with contextlib.suppress(OSError):
+            (out / cache.MANIFEST).unlink()
+    written = write_atomically(out, {**files, **record})
+    return [
+        Built(fmt.name, path, len(data))
+        for (fmt, data), path in zip(rendered.items(), written[: len(rendered)], strict=True)
+    ]
 
 
 __all__ = ["Built", "StorykitError", "build", "merge_sources", "publish", "read_and_clean", "render_all"]

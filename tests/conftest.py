@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from storykit.model import Story
 from tests.sample_story import sample_story
@@ -13,6 +14,10 @@ from tests.sample_story import sample_story
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
+
+# CI machines are shared and slow at times: a deadline would make property tests flaky
+settings.register_profile("storykit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("storykit")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
