@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-ACE := tools/ace/node_modules/.bin/ace
+ACE := tools/ace/node_modules/.bin/ace-cli
 
 .PHONY: run test setup setup-test system system-test lint typecheck bench clean
 

@@ -113,6 +113,41 @@ def _render_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(
+        (
+            click.option(
+                "--skip-bad", is_flag=True, help="Skip unreadable sources with a warning instead of stopping."
+            ),
+            click.option(
+                "--max-size",
+                type=click.IntRange(min=1),
+                metavar="MB",
+                help="Refuse sources larger than this (default: 20 MB).",
+            ),
+        )
+    ):
+        func = decorator(func)
+    return func
+
+
+def _warn(message: str) -> None:
+    click.echo(f"storykit: {message}", err=True)
+
+
+def _max_bytes(max_size: int | None) -> int | None:
+    return None if max_size is None else max_size * 1024 * 1024
+
+
+def _layout_for(layout_name: str | None, sources: list[Path]) -> Any:
+    """The layout from --layout, else from the manifest beside the sources, else 'default'."""
+    if layout_name is None:
+        from storykit.manifest import find_manifest, load_manifest
+
+        layout_name = load_manifest(find_manifest(sources)).layout
+    return load_layout(layout_name)
+
+
 def _report(built: list[Any], quiet: bool) -> None:
     if quiet:
         return
@@ -147,6 +182,7 @@ def main() -> None:
 @click.option("--check", "then_check", is_flag=True, help="Check the edition after building; fail if a check fails.")
 @click.option("--strict", is_flag=True, help="With --check: treat warnings as failures.")
 @click.option("--no-cache", is_flag=True, help="Rebuild even when sources, layout and options are unchanged.")
+@_source_options
 @_render_options
 def build(
     sources: tuple[Path, ...],
@@ -155,6 +191,8 @@ def build(
     then_check: bool,
     strict: bool,
     no_cache: bool,
+    skip_bad: bool,
+    max_size: int | None,
     layout_name: str | None,
     paper: str,
     print_marks: bool,
@@ -176,10 +214,20 @@ def build(
 
     with _reported():
         options = _options(paper, print_marks, width, ascii_only)
-        layout = load_layout(layout_name)
+        paths = list(sources) or [DEFAULT_SOURCES]
+        layout = _layout_for(layout_name, paths)
         chosen = list(formats) or list(FORMATS)
         built = run_build(
-            list(sources) or [DEFAULT_SOURCES], out, chosen, layout, options, _progress(quiet), use_cache=not no_cache
+            paths,
+            out,
+            chosen,
+            layout,
+            options,
+            _progress(quiet),
+            use_cache=not no_cache,
+            skip_bad=skip_bad,
+            warn=_warn,
+            max_bytes=_max_bytes(max_size),
         )
         _report(built, quiet)
         if then_check:
@@ -196,11 +244,14 @@ def build(
     show_default=True,
     help="Where to write the story model.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def merge(sources: tuple[Path, ...], out: Path, quiet: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No summary or progress lines.")
+@_source_options
+def merge(sources: tuple[Path, ...], out: Path, quiet: bool, skip_bad: bool, max_size: int | None) -> None:
     """Merge SOURCES into one story model (JSON) that you can read, correct and render.
 
     \b
+    A story.toml beside the sources (see README) can add metadata and override the
+    headline, dek, speakers, dropped blocks and which account of a conflict leads.
     Example:
       storykit merge seeds/ -o story.json
       storykit render story.json -f pdf
@@ -209,11 +260,73 @@ def merge(sources: tuple[Path, ...], out: Path, quiet: bool) -> None:
     from storykit.pipeline import merge_sources, write_atomically
 
     with _reported():
-        story = merge_sources(list(sources), _progress(quiet))
+        story = merge_sources(
+            list(sources), _progress(quiet), skip_bad=skip_bad, warn=_warn, max_bytes=_max_bytes(max_size)
+        )
         target = out if out.suffix else out / "story.json"
-        write_atomically(target.parent if str(target.parent) else Path("."), {target.name: dumps(story)})
+        write_atomically(target.parent, {target.name: dumps(story)})
         if not quiet:
+            blocks = story.blocks()
+            shared = sum(1 for b in blocks if len(b.sources) > 1)
+            click.echo(
+                f"{len(story.sources)} sources, {len(story.dropped)} lines dropped or changed in cleaning; "
+                f"{len(blocks)} blocks ({shared} carried by several sources, {len(blocks) - shared} by one); "
+                f"{len(story.quotes)} quotes, {len(story.people)} people, {len(story.facts)} facts, "
+                f"{len(story.conflicts)} conflicts"
+            )
             click.echo(f"wrote {target}")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON for other tools.")
+@_source_options
+def inspect(sources: tuple[Path, ...], as_json: bool, skip_bad: bool, max_size: int | None) -> None:
+    """Show what was read from each source and every line dropped or changed, with the reason.
+
+    \b
+    Example:
+      storykit inspect seeds/
+      storykit inspect page.html --json
+    """
+    from storykit.manifest import find_manifest, load_manifest
+    from storykit.pipeline import read_and_clean
+
+    with _reported():
+        paths = list(sources)
+        manifest = load_manifest(find_manifest(paths))
+        docs = read_and_clean(paths, manifest=manifest, skip_bad=skip_bad, warn=_warn, max_bytes=_max_bytes(max_size))
+        if as_json:
+            import json
+
+            click.echo(json.dumps([_inspection(doc) for doc in docs], ensure_ascii=False, indent=2))
+            return
+        for doc in docs:
+            meta = doc.raw.meta
+            words = sum(len(p.text.split()) for p in doc.parts)
+            facts = "".join(f", {v}" for v in (meta.outlet, meta.published, meta.language) if v)
+            click.echo(f"{doc.id} {doc.raw.path} ({doc.raw.kind}, {words} words{facts})")
+            if meta.title:
+                click.echo(f"   title: {meta.title}")
+            kinds = sorted({p.kind for p in doc.parts})
+            click.echo("   kept: " + ", ".join(f"{sum(1 for p in doc.parts if p.kind == k)} {k}" for k in kinds))
+            for drop in doc.dropped:
+                click.echo(f"   line {drop.line:>3}: {drop.reason}: {drop.text[:70]}")
+
+
+def _inspection(doc: Any) -> dict[str, Any]:
+    """What `inspect --json` reports of one cleaned source."""
+    import dataclasses
+
+    return {
+        "id": doc.id,
+        "file": doc.raw.path,
+        "kind": doc.raw.kind,
+        **dataclasses.asdict(doc.raw.meta),
+        "words": sum(len(p.text.split()) for p in doc.parts),
+        "parts": [dataclasses.asdict(p) for p in doc.parts],
+        "dropped": [dataclasses.asdict(d) for d in doc.dropped],
+    }
 
 
 @main.command()

@@ -13,6 +13,7 @@ from storykit.document import CleanDocument
 from storykit.errors import OutputError, StorykitError
 from storykit.formats import Format, Options, get_format
 from storykit.layouts import Layout
+from storykit.manifest import Manifest
 from storykit.model import Story
 
 Progress = Callable[[str], None]
@@ -31,27 +32,61 @@ class Built:
     size: int
 
 
-def read_and_clean(paths: Sequence[Path], progress: Progress = _quiet) -> list[CleanDocument]:
+def read_and_clean(
+    paths: Sequence[Path],
+    progress: Progress = _quiet,
+    *,
+    manifest: Manifest | None = None,
+    skip_bad: bool = False,
+    warn: Progress = _quiet,
+    max_bytes: int | None = None,
+) -> list[CleanDocument]:
     """Every source under these paths, decoded and cleaned, with ids in file-name order."""
     from storykit.clean import clean
+    from storykit.errors import SourceError
+    from storykit.manifest import apply_to_source
     from storykit.readers import find_sources, read_source
 
     files = find_sources(paths)
     progress(f"reading {len(files)} source{'s' if len(files) != 1 else ''}")
-    raws = [read_source(f) for f in files]
+    raws = []
+    for path in files:
+        try:
+            raws.append(read_source(path) if max_bytes is None else read_source(path, max_bytes=max_bytes))
+        except SourceError as error:
+            if not skip_bad:
+                raise
+            warn(f"warning: skipped {error.line()}")
+    if not raws:
+        raise SourceError(
+            ", ".join(str(p) for p in paths), "no readable source is left", "fix or replace the files above"
+        )
+    if manifest is not None:
+        raws = [apply_to_source(manifest, raw) for raw in raws]
     # ids follow the sorted file names, so the same files always get the same ids
     raws.sort(key=lambda r: (r.name, r.checksum))
     progress("cleaning")
     return [clean(raw, f"s{i}") for i, raw in enumerate(raws, start=1)]
 
 
-def merge_sources(paths: Sequence[Path], progress: Progress = _quiet) -> Story:
-    """One story from the sources under these paths."""
+def merge_sources(
+    paths: Sequence[Path],
+    progress: Progress = _quiet,
+    *,
+    manifest: Manifest | None = None,
+    skip_bad: bool = False,
+    warn: Progress = _quiet,
+    max_bytes: int | None = None,
+) -> Story:
+    """One story from the sources under these paths, with the manifest's overrides applied."""
+    from storykit.manifest import apply_to_story, find_manifest, load_manifest
     from storykit.merge import merge
 
-    docs = read_and_clean(paths, progress)
+    if manifest is None:
+        manifest = load_manifest(find_manifest(list(paths)))
+    docs = read_and_clean(paths, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
     progress("merging")
-    return merge(docs)
+    return apply_to_story(manifest, merge(docs))
 
 
 def render_all(
@@ -122,20 +157,27 @@ def build(
     layout: Layout,
     options: Options,
     progress: Progress = _quiet,
+    *,
     use_cache: bool = True,
+    skip_bad: bool = False,
+    warn: Progress = _quiet,
+    max_bytes: int | None = None,
 ) -> list[Built]:
     """Build the edition: merge the sources, render the formats, write them into `out`."""
     from storykit import cache
+    from storykit.manifest import find_manifest, load_manifest
     from storykit.readers import find_sources
 
     for name in formats:
         get_format(name)  # fail on an unknown format before any work
-    files = find_sources(sources)
-    key = cache.build_key(files, formats, layout, options)
+    manifest_path = find_manifest(list(sources))
+    manifest = load_manifest(manifest_path)
+    files = find_sources([p for p in sources if p != manifest_path])
+    key = cache.build_key([*files, *([manifest_path] if manifest_path else [])], formats, layout, options)
     if use_cache and (ready := cache.up_to_date(out, key)):
         progress("up to date: sources, layout and options unchanged (use --no-cache to rebuild)")
         return [Built(p.suffix.lstrip("."), p, p.stat().st_size) for p in ready]
-    story = merge_sources(files, progress)
+    story = merge_sources(files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
     return publish(story, out, formats, layout, options, progress, cache_key=key)
 
 

@@ -1,0 +1,519 @@
+"""The merge: several cleaned sources in, one canonical Story out."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+from rapidfuzz import fuzz
+
+from storykit.document import CleanDocument
+from storykit.merge.align import Cluster, Unit, cluster_units, find_copies, sid_order
+from storykit.merge.conflicts import Seen, build_conflicts, is_disputed
+from storykit.merge.numbers import Figure, find_all
+from storykit.merge.order import order_clusters
+from storykit.merge.people import Registry, build_registry, learn_facts
+from storykit.merge.quotes import Mention, QuoteGroup, find_mentions, group_mentions, majority
+from storykit.merge.text import excerpt, key, quote_spans, slugify, split_sentences, wordset
+from storykit.model import (
+    Block,
+    BlockKind,
+    Caption,
+    Dropped,
+    Event,
+    Fact,
+    Meta,
+    Person,
+    Place,
+    Quote,
+    Section,
+    Source,
+    Story,
+    Variant,
+)
+
+BODY_KINDS = ("heading", "paragraph", "question", "answer")
+_OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
+_GLUED = re.compile(r"\b[A-Z](?:The|He|She|It|They|This|In|On|At|An|A)\b")
+_FR = wordset("le la les des une est et dans sur pour avec qui que pas il elle au aux du")
+_EN = wordset("the and is was were of to in on for with that he she it his her at from")
+
+
+def _language(doc: CleanDocument) -> str:
+    """The source's language: its metadata, else a count of common words."""
+    if doc.raw.meta.language:
+        return doc.raw.meta.language.split("-")[0].lower()
+    toks = key(" ".join(p.text for p in doc.parts)).split()
+    fr = sum(t in _FR for t in toks)
+    en = sum(t in _EN for t in toks)
+    return "fr" if fr > en else "en"
+
+
+def _source(doc: CleanDocument, copy_of: str | None) -> Source:
+    title = doc.raw.meta.title or next((p.text for p in doc.parts if p.kind == "title"), "")
+    return Source(
+        id=doc.id,
+        file=doc.raw.name,
+        checksum=doc.raw.checksum,
+        title=title,
+        outlet=doc.raw.meta.outlet,
+        author=doc.raw.meta.author,
+        url=doc.raw.meta.url,
+        published=doc.raw.meta.published,
+        language=_language(doc),
+        copy_of=copy_of,
+    )
+
+
+def _units(doc: CleanDocument) -> list[Unit]:
+    units: list[Unit] = []
+    for i, part in enumerate(doc.parts):
+        if part.kind not in BODY_KINDS:
+            continue
+        if part.kind == "paragraph":
+            pieces = split_sentences(part.text)
+            for n, (s, e) in enumerate(pieces):
+                units.append(
+                    Unit(
+                        doc.id,
+                        i,
+                        "paragraph",
+                        part.text[s:e],
+                        len(units),
+                        truncated=part.truncated and n == len(pieces) - 1,
+                    )
+                )
+        else:
+            units.append(Unit(doc.id, i, part.kind, part.text.strip(), len(units), truncated=part.truncated))
+    for u in units:
+        u.pos = u.index / max(1, len(units))
+    return units
+
+
+def _person_age_owner(reg: Registry, sentence: str, f: Figure) -> str | None:
+    """The named person an age belongs to ("Name, 39," or "Name, a 39-year-old")."""
+    before = sentence[: f.start]
+    for _s, e, person in reversed(reg.mentions(before)):
+        gap = before[e:]
+        if re.fullmatch(r"\s*,\s*(?:(?:a|an|un|une)\s+)?", gap):
+            return person.name
+        break
+    m = re.match(r"\s*,\s*\d", sentence[f.start - 2 : f.start + 1]) if f.kind == "age" else None
+    del m
+    return None
+
+
+def _apposition_ages(reg: Registry, sentence: str) -> list[Figure]:
+    """Ages given as "Name, 39," — numbers the general grammar leaves alone."""
+    out = []
+    for _s, e, person in reg.mentions(sentence):
+        m = re.match(r"\s*,\s*(\d{1,3})\s*[,.)]", sentence[e:])
+        if m:
+            v = int(m.group(1)) * 12.0
+            start = e + m.start(1)
+            out.append(
+                Figure("age", v, v, m.group(1), start, start + len(m.group(1)), subject=person.name, unit="year")
+            )
+    return out
+
+
+def merge(docs: Sequence[CleanDocument]) -> Story:
+    """One canonical story from cleaned sources; the order of `docs` does not matter."""
+    docs = sorted(docs, key=lambda d: sid_order(d.id))
+    if not docs:
+        return Story(meta=Meta(title="Untitled", slug="untitled"), sources=(), sections=())
+    texts = {d.id: "\n".join(p.text for p in d.parts if p.kind in BODY_KINDS) for d in docs}
+    copies = find_copies(texts)
+    sources = tuple(_source(d, copies.get(d.id)) for d in docs)
+
+    # people, outlets, places
+    reg = build_registry((d.id, p.text, True) for d in docs for p in d.parts if p.kind not in ("heading", "title"))
+    for d in docs:
+        for p in d.parts:
+            if p.kind in ("title", "caption"):
+                continue
+            for s, e in split_sentences(p.text):
+                sent = p.text[s:e]
+                chars = list(sent)
+                for span in quote_spans(sent):
+                    for k in range(span.start, min(len(sent), span.end)):
+                        chars[k] = " "
+                learn_facts(reg, d.id, "".join(chars))
+
+    # quotes
+    mentions: list[Mention] = []
+    for d in docs:
+        paras = [(i, p.text) for i, p in enumerate(d.parts) if p.kind in ("paragraph", "answer")]
+        mentions.extend(find_mentions(d.id, paras, reg))
+    groups = group_mentions(mentions)
+    quotes, quote_of = _build_quotes(groups)
+
+    # body alignment and order
+    units = [u for d in docs for u in _units(d)]
+    clusters = cluster_units(units)
+    ordered = order_clusters(clusters, copies)
+
+    # figures and conflicts
+    seen: list[Seen] = []
+    sentence_id = 0
+    for d in docs:
+        for p in d.parts:
+            origin = "title" if p.kind == "title" else "caption" if p.kind == "caption" else "body"
+            if p.kind not in (*BODY_KINDS, "title", "caption") or p.kind == "heading":
+                continue
+            for s, e in split_sentences(p.text):
+                sent = p.text[s:e]
+                sentence_id += 1
+                figs = find_all(sent) + _apposition_ages(reg, sent)
+                for f in figs:
+                    owner = (
+                        f.subject
+                        if f.kind == "age" and f.unit == "year" and f.subject and f.surface.isdigit()
+                        else None
+                    )
+                    if f.kind == "age" and owner is None:
+                        owner = _person_age_owner(reg, sent, f)
+                    seen.append(Seen(d.id, origin, sent, sentence_id, f, owner))
+    conflicts, disputed_values, disputed_slots = build_conflicts(seen)
+
+    def disputed(text: str) -> bool:
+        figs = find_all(text) + _apposition_ages(reg, text)
+        return any(is_disputed(f, disputed_values, disputed_slots) for f in figs)
+
+    sections, body_sentences = _body(ordered, quotes, quote_of, mentions, docs)
+    facts = _facts(seen, copies)
+    people = _people(reg)
+    places = tuple(
+        Place(name, tuple(sorted(sids, key=sid_order)))
+        for name, sids in sorted(reg.places.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    )
+    timeline, event_date = _timeline(seen, sources)
+    captions, caption_drops = _captions(docs, body_sentences)
+    meta = _meta(sources, body_sentences, disputed, reg, event_date)
+    dropped = tuple(sorted((x for d in docs for x in d.dropped), key=lambda x: (sid_order(x.source), x.line)))
+    return Story(
+        meta=meta,
+        sources=sources,
+        sections=sections,
+        quotes=quotes,
+        facts=facts,
+        people=people,
+        places=places,
+        conflicts=tuple(conflicts),
+        timeline=timeline,
+        captions=captions,
+        dropped=dropped + caption_drops,
+    )
+
+
+def _build_quotes(groups: list[QuoteGroup]) -> tuple[tuple[Quote, ...], dict[int, str]]:
+    """Quote records; `quote_of` maps id(mention) → quote id."""
+    order = sorted(groups, key=lambda g: (sid_order(g.main[0].sid), g.main[0].spans[0][0], g.main[0].spans[0][1]))
+    quotes: list[Quote] = []
+    quote_of: dict[int, str] = {}
+    for n, g in enumerate(order, 1):
+        qid = f"q-{n}"
+        allm = g.all()
+        speakers = [m.speaker.name if m.speaker else None for m in allm]
+        variants = tuple(Variant(v[0].text, tuple(sorted({m.sid for m in v}, key=sid_order))) for v in g.variants)
+        quotes.append(
+            Quote(
+                id=qid,
+                text=g.main[0].text,
+                sources=tuple(sorted({m.sid for m in g.main}, key=sid_order)),
+                speaker=majority(speakers),
+                outlet=majority([m.outlet for m in allm]),
+                variants=variants,
+            )
+        )
+        for m in allm:
+            quote_of[id(m)] = qid
+    return tuple(quotes), quote_of
+
+
+def _body(
+    ordered: list[Cluster],
+    quotes: tuple[Quote, ...],
+    quote_of: dict[int, str],
+    mentions: list[Mention],
+    docs: Sequence[CleanDocument],
+) -> tuple[tuple[Section, ...], list[tuple[str, tuple[str, ...], str]]]:
+    """Sections of blocks in reading order; also every body sentence with its sources and kind."""
+    by_id = {q.id: q for q in quotes}
+    part_text = {(d.id, i): p.text for d in docs for i, p in enumerate(d.parts)}
+    located: dict[tuple[str, int], list[tuple[int, int, Mention]]] = defaultdict(list)
+    for m in mentions:
+        for part, s, e in m.spans:
+            located[(m.sid, part)].append((s, e, m))
+    shown: set[str] = set()
+    counters: Counter[str] = Counter()
+    sections: list[Section] = []
+    blocks: list[Block] = []
+    heading: str | None = None
+    para: list[str] = []
+    para_src: tuple[str, ...] = ()
+    para_home: tuple[str, int] | None = None
+    para_trunc = False
+    sentences: list[tuple[str, tuple[str, ...], str]] = []
+
+    def new_id(prefix: str) -> str:
+        counters[prefix] += 1
+        return f"{prefix}-{counters[prefix]}"
+
+    def flush() -> None:
+        nonlocal para, para_src, para_home, para_trunc
+        if para:
+            blocks.append(Block(new_id("p"), "paragraph", " ".join(para), para_src, truncated=para_trunc))
+        para, para_src, para_home, para_trunc = [], (), None, False
+
+    def close_section() -> None:
+        nonlocal blocks
+        flush()
+        if blocks:
+            sections.append(Section(f"sec-{len(sections) + 1}", heading, tuple(blocks)))
+        blocks = []
+
+    for c in ordered:
+        rep = c.rep
+        srcs = c.sources
+        if rep.kind == "heading":
+            close_section()
+            heading = rep.text
+            continue
+        if rep.kind in ("question", "answer"):
+            flush()
+            kind: BlockKind = "question" if rep.kind == "question" else "answer"
+            blocks.append(Block(new_id("faq" if kind == "question" else "ans"), kind, rep.text, srcs))
+            sentences.append((rep.text, srcs, rep.kind))
+            continue
+        # which quotes does this sentence show, and is it mostly quote?
+        text = part_text[(rep.sid, rep.part)]
+        start = text.find(rep.text)
+        end = start + len(rep.text)
+        inside = [(max(s, start), min(e, end), m) for s, e, m in located[(rep.sid, rep.part)] if s < end and start < e]
+        qchars = sum(e - s for s, e, _ in inside)
+        qids = [quote_of[id(m)] for _, _, m in inside if id(m) in quote_of]
+        dominant = bool(inside) and qchars >= 0.5 * len(rep.text) and all(by_id[q].speaker for q in qids)
+        if dominant:
+            flush()
+            for qid in dict.fromkeys(qids):
+                if qid in shown:
+                    continue
+                shown.add(qid)
+                q = by_id[qid]
+                blocks.append(Block(new_id("bq"), "quote", q.text, q.sources, speaker=q.speaker, quote=qid))
+                sentences.append((q.text, q.sources, "quote"))
+                for v in q.variants:
+                    blocks.append(Block(new_id("bq"), "quote", v.text, v.sources, speaker=q.speaker, quote=qid))
+                    sentences.append((v.text, v.sources, "quote"))
+            continue
+        for qid in qids:
+            if key(by_id[qid].text) in key(rep.text):
+                shown.add(qid)
+        home = (rep.sid, rep.part)
+        if para and (home != para_home or srcs != para_src):
+            flush()
+        para.append(rep.text)
+        para_src, para_home = srcs, home
+        para_trunc = para_trunc or rep.truncated
+        sentences.append((rep.text, srcs, "paragraph"))
+    close_section()
+    return tuple(sections), sentences
+
+
+def _facts(seen: list[Seen], copies: dict[str, str]) -> tuple[Fact, ...]:
+    """Checkable figures, one per (kind, subject, role, value), with every source."""
+    groups: dict[tuple[str, str, str, float, float], list[Seen]] = defaultdict(list)
+    for s in seen:
+        f = s.figure
+        subject = s.person or f.subject
+        groups[(f.kind, subject, f.role, f.low, f.high)].append(s)
+    facts = []
+    for (kind, subject, role, _lo, _hi), items in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3], kv[0][4])
+    ):
+        first = min(items, key=lambda s: (s.origin != "body", sid_order(s.sid), s.sentence_id))
+        label = " ".join(x for x in (kind, subject, role) if x)
+        sources = tuple(sorted({s.sid for s in items}, key=sid_order))
+        facts.append(
+            (label, first.figure.surface, excerpt(first.sentence, first.figure.start, first.figure.end), sources, kind)
+        )
+    return tuple(
+        Fact(f"f-{n}", kind, label, value, text, sources)
+        for n, (label, value, text, sources, kind) in enumerate(facts, 1)
+    )
+
+
+def _people(reg: Registry) -> tuple[Person, ...]:
+    out = []
+    for p in reg.people:
+        if not p.sources:
+            continue
+        name = p.name
+        variants = tuple(sorted(f for f in p.forms if f != name))
+        roles = tuple(r for r, _ in sorted(p.roles.items(), key=lambda kv: (-kv[1], kv[0])))
+        age = None
+        if p.ages:
+            age = str(sorted(p.ages.items(), key=lambda kv: (-len(p.age_sources[kv[0]]), kv[0]))[0][0])
+        out.append(Person(p.id, name, tuple(sorted(p.sources, key=sid_order)), variants, roles, age))
+    return tuple(out)
+
+
+def _timeline(seen: list[Seen], sources: tuple[Source, ...]) -> tuple[tuple[Event, ...], str | None]:
+    """Dated events, with dates resolved by the source's own years or publication date."""
+    published = {s.id: s.published for s in sources}
+    years: dict[str, Counter[int]] = defaultdict(Counter)
+    for s in seen:
+        if s.figure.kind == "date" and s.figure.unit == "ymd":
+            years[s.sid][int(s.figure.low) // 10000] += 1
+    events: dict[str, tuple[str, str, set[str], str | None]] = {}
+    for s in seen:
+        f = s.figure
+        iso: str | None = None
+        if f.kind == "date":
+            v = int(f.low)
+            y = v // 10000
+            if not y:
+                if years[s.sid]:
+                    y = years[s.sid].most_common(1)[0][0]
+                elif published.get(s.sid):
+                    y = int(str(published[s.sid])[:4])
+            if y:
+                try:
+                    iso = date(y, v // 100 % 100, v % 100).isoformat()
+                except ValueError:
+                    iso = None
+        elif f.kind == "weekday" and published.get(s.sid):
+            try:
+                pub = date.fromisoformat(str(published[s.sid])[:10])
+            except ValueError:
+                continue
+            back = (pub.weekday() - int(f.low)) % 7
+            iso = (pub - timedelta(days=back)).isoformat()
+        elif f.kind == "year":
+            iso = str(int(f.low))
+        else:
+            continue
+        ekey = iso or key(f.surface)
+        what = excerpt(s.sentence, f.start, f.end, width=70)
+        if ekey in events:
+            events[ekey][2].add(s.sid)
+        else:
+            events[ekey] = (f.surface, what, {s.sid}, iso)
+    ordered = sorted(events.values(), key=lambda e: (e[3] is None, e[3] or "", e[0]))
+    timeline = tuple(
+        Event(when, what, tuple(sorted(sids, key=sid_order)), iso)
+        for when, what, sids, iso in ordered
+        if iso is not None or len(sids) > 0
+    )
+    full = [(len(e.sources), e.date) for e in timeline if e.date and len(e.date) == 10]
+    event_date = sorted(full, key=lambda x: (-x[0], x[1]))[0][1] if full else None
+    return timeline, event_date
+
+
+def _captions(
+    docs: Sequence[CleanDocument], body: list[tuple[str, tuple[str, ...], str]]
+) -> tuple[tuple[Caption, ...], tuple[Dropped, ...]]:
+    """Captions once each; a caption that repeats a body sentence stays in the body only."""
+    body_keys = [key(t) for t, _, _ in body]
+    out: list[tuple[str, set[str]]] = []
+    drops: list[Dropped] = []
+    for d in docs:
+        for p in d.parts:
+            if p.kind != "caption":
+                continue
+            if _GLUED.search(p.text):
+                drops.append(Dropped(d.id, p.line, p.text, "caption with a stray letter glued to its first word"))
+                continue
+            k = key(p.text)
+            if any(fuzz.token_set_ratio(k, b) >= 90 and len(k) >= 0.6 * len(b) for b in body_keys if b):
+                drops.append(Dropped(d.id, p.line, p.text, "caption repeats a body sentence"))
+                continue
+            for text, sids in out:
+                if fuzz.ratio(key(text), k) >= 90:
+                    sids.add(d.id)
+                    break
+            else:
+                out.append((p.text, {d.id}))
+    return tuple(Caption(t, tuple(sorted(s, key=sid_order))) for t, s in out), tuple(drops)
+
+
+def _clean_title(title: str) -> str:
+    t = _OUTLET_SUFFIX.sub("", title.strip())
+    return t.rstrip(".")
+
+
+def _meta(
+    sources: tuple[Source, ...],
+    body: list[tuple[str, tuple[str, ...], str]],
+    is_disputed: Callable[[str], bool],
+    reg: Registry,
+    event_date: str | None,
+) -> Meta:
+    """Title, dek, summary, slug and the rest, each from undisputed, well-supported text."""
+    body_tokens = [set(key(t).split()) for t, _, _ in body]
+    candidates = []
+    for s in sources:
+        if not s.title:
+            continue
+        title = _clean_title(s.title)
+        if is_disputed(title):
+            continue
+        toks = {t for t in key(title).split() if len(t) > 3}
+        support = len(
+            {
+                sid
+                for (t, sids, _), bt in zip(body, body_tokens, strict=True)
+                for sid in sids
+                if sid != s.id and len(toks & bt) >= 2
+            }
+        )
+        candidates.append((-support, sid_order(s.id), title))
+    narrative = [
+        (t, sids)
+        for t, sids, kind in body
+        if kind == "paragraph"
+        and not re.search(r"[“”‘\"«»]|(?<!\w)’(?!\w)", t)
+        and 8 <= len(t.split()) <= 45
+        and not is_disputed(t)
+        and not t.rstrip().endswith("?")
+    ]
+    roots = {s.id: s.copy_of or s.id for s in sources}
+
+    def strength(item: tuple[str, tuple[str, ...]]) -> int:
+        return len({roots[x] for x in item[1]})
+
+    ranked = sorted(range(len(narrative)), key=lambda i: (-strength(narrative[i]), i))
+    if candidates:
+        title = min(candidates)[2]
+    elif narrative:
+        first = narrative[ranked[0]][0]
+        title = re.split(r"[,;:]\s", first)[0].rstrip(".")
+    else:
+        title = "Untitled"
+    picked = sorted(ranked[1:4] if not candidates and len(ranked) > 1 else ranked[:3])
+    summary = tuple(narrative[i][0] for i in picked)
+    dek_pool = [i for i in ranked if i not in picked]
+    dek = narrative[dek_pool[0]][0] if dek_pool else (summary[0] if summary else "")
+    langs = Counter(s.language or "en" for s in sources)
+    language = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if langs else "en"
+    place = None
+    if reg.places:
+        ranked_places = sorted(reg.places.items(), key=lambda kv: (-len(kv[1]), not kv[0][:1].isalpha(), kv[0]))
+        place = ranked_places[0][0]
+    if event_date is None:
+        pubs = sorted(str(s.published)[:10] for s in sources if s.published)
+        event_date = pubs[0] if pubs else None
+    kicker = place or ""
+    return Meta(
+        title=title,
+        slug=slugify(title),
+        language=language,
+        dek=dek,
+        place=place,
+        date=event_date,
+        kicker=kicker,
+        summary=summary,
+    )

@@ -1,0 +1,228 @@
+"""Text helpers: folding, matching keys, sentence splitting and quote spans."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+OPEN_D = "“«„"
+CLOSE_D = "”»"
+OPEN_S = "‘‹"
+CLOSE_S = "’›"
+
+_FOLD = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "‹": "'",
+        "›": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "″": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+        "‒": "-",
+        "‐": "-",
+        "‑": "-",
+        "−": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+def wordset(text: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(text.split())
+
+
+# abbreviations after which a full stop does not end a sentence (English and French)
+ABBREVIATIONS = frozenset(
+    wordset(
+        "mr mrs ms mme mmes mlle dr prof st capt col gen lt sgt cpl maj gov sen rep rev fr jr sr "
+        "no nos vol fig approx est dept univ inc ltd co corp vs etc av ave blvd bd cf ex p pp jan "
+        "feb mar apr jun jul aug sep sept oct nov dec"
+    )
+)
+_SENT_END = re.compile(r"[.!?…]+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_BRITISH = re.compile(r"(?<=[a-z]{2}[blmv])our(?=s?\b|ing\b|ed\b|hood\b|ite\b)")
+
+
+def fold(text: str) -> str:
+    """Typographic quotes, dashes and spaces folded to ASCII punctuation."""
+    return text.translate(_FOLD)
+
+
+def strip_accents(text: str) -> str:
+    """Text without combining accents (é → e)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=16384)
+def key(text: str) -> str:
+    """A matching key: folded, accentless, lowercase, punctuation-free, one space between words."""
+    low = strip_accents(fold(text)).lower()
+    low = _BRITISH.sub("or", low)
+    return " ".join(_WORD.findall(low))
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, as written."""
+    return _WORD.findall(text)
+
+
+def _is_apostrophe(text: str, i: int) -> bool:
+    """True when the ’ or ' at i sits inside a word (didn’t) rather than closing a quote."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return before.isalnum() and after.isalpha()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A quoted stretch of a paragraph: [start, end) includes the marks."""
+
+    start: int
+    end: int
+    closed: bool
+    double: bool
+
+    def inner(self, text: str) -> str:
+        """The quoted words without the marks and edge punctuation."""
+        body = text[self.start + 1 : self.end - (1 if self.closed else 0)]
+        return body.strip().strip(",").strip()
+
+
+_MARKS = re.compile("[\"'“«„‘‹”»’›]")
+
+
+def quote_spans(text: str) -> list[Span]:
+    """Quoted stretches in a paragraph; an unclosed one runs to the end."""
+    return list(_quote_spans(text))
+
+
+@lru_cache(maxsize=8192)
+def _quote_spans(text: str) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    i, n = 0, len(text)
+    while i < n:
+        found = _MARKS.search(text, i)
+        if found is None:
+            break
+        i = found.start()
+        c = text[i]
+        double = c in OPEN_D or (c == '"' and (i == 0 or not text[i - 1].isalnum()))
+        single = c in OPEN_S or (c == "'" and (i == 0 or text[i - 1] in " (\u00a0—–-"))
+        if c in "‘'" and single and i + 1 < n and not (text[i + 1].isalpha() or text[i + 1] in "…."):
+            single = False
+        if not (double or single):
+            i += 1
+            continue
+        j = i + 1
+        end = -1
+        while j < n:
+            d = text[j]
+            if double and (d in CLOSE_D or (d == '"' and j > i + 1)):
+                end = j + 1
+                break
+            if double and d in OPEN_D and c != "„":
+                break
+            if single and d in CLOSE_S + "'" and not _is_apostrophe(text, j):
+                end = j + 1
+                break
+            j += 1
+        if end < 0:
+            if j < n:  # a new opening mark before any close: the first never closed
+                spans.append(Span(i, j, False, double))
+                i = j
+                continue
+            spans.append(Span(i, n, False, double))
+            break
+        spans.append(Span(i, end, True, double))
+        i = end
+    return tuple(s for s in spans if len(words(text[s.start : s.end])) >= 1)
+
+
+def _inside(spans: list[Span], pos: int) -> bool:
+    return any(s.start < pos < s.end - 1 for s in spans)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a paragraph; never splits inside a quote or after an abbreviation."""
+    return list(_split_sentences(text))
+
+
+@lru_cache(maxsize=8192)
+def _split_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    spans = quote_spans(text)
+    cuts: list[int] = []
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        while end < len(text) and text[end] in CLOSE_D + CLOSE_S + "\"')]":
+            end += 1
+        if end >= len(text):
+            continue
+        if not text[end].isspace():
+            continue
+        nxt = text[end:].lstrip()
+        if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in OPEN_D + OPEN_S + "\"'("):
+            continue
+        if _inside(spans, m.start()) and not any(sp.end == end for sp in spans):
+            continue
+        if m.group(0) == ".":
+            prev = re.search(r"([^\W\d_]+)\.$", text[: m.end()])
+            if prev and (prev.group(1).lower() in ABBREVIATIONS or len(prev.group(1)) == 1):
+                continue
+        cuts.append(end)
+    out: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*cuts, len(text)]:
+        seg = text[start:cut]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg.rstrip())
+        if seg.strip():
+            out.append((start + lead, start + trail))
+        start = cut
+    return tuple(out)
+
+
+def excerpt(text: str, start: int, end: int, width: int = 40) -> str:
+    """A short excerpt around [start, end), cut at word and clause boundaries."""
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    for stop in ',;:()“”‘’"':
+        k = text.rfind(stop, left, start)
+        if k >= 0 and not (stop in "’'" and _is_apostrophe(text, k)):
+            left = max(left, k + 1)
+        k = text.find(stop, end, right)
+        if k >= 0 and not (stop in "’'" and _is_apostrophe(text, k)):
+            right = min(right, k)
+    if left > 0 and not text[left - 1].isspace() and text[left - 1] not in ',;:()“”‘’"':
+        sp = text.find(" ", left, start)
+        left = sp + 1 if sp >= 0 else start
+    if right < len(text) and text[right].isalnum():
+        sp = text.rfind(" ", end, right)
+        right = sp if sp >= 0 else end
+    return text[left:right].strip(" ,;:-–—")
+
+
+def slugify(text: str, max_words: int = 8, max_len: int = 60) -> str:
+    """ASCII, lowercase, hyphenated slug from a title."""
+    ascii_text = strip_accents(fold(text)).encode("ascii", "ignore").decode("ascii").lower()
+    parts = re.findall(r"[a-z0-9]+", ascii_text)[:max_words]
+    slug = "-".join(parts)
+    while len(slug) > max_len and "-" in slug:
+        slug = slug.rsplit("-", 1)[0]
+    return slug or "story"
