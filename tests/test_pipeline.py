@@ -66,9 +66,9 @@ def sample_edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sample_build_writes_the_four_files(sample_edition: Path) -> None:
-    names = sorted(p.suffix for p in sample_edition.iterdir())
-    assert names == [".epub", ".json", ".pdf", ".txt"]
-    slugs = {p.stem for p in sample_edition.iterdir()}
+    visible = [p for p in sample_edition.iterdir() if not p.name.startswith(".")]
+    assert sorted(p.suffix for p in visible) == [".epub", ".json", ".pdf", ".txt"]
+    slugs = {p.stem for p in visible}
     assert len(slugs) == 1
 
 
@@ -79,3 +79,32 @@ def test_sample_build_outputs_open(sample_edition: Path) -> None:
     assert pdf.startswith(b"%PDF-")
     assert epub[:2] == b"PK" and b"application/epub+zip" in epub[:100]
     assert text.splitlines()[0].strip()
+
+
+def test_unchanged_rebuild_uses_the_cache(tmp_path: Path) -> None:
+    import shutil
+
+    src = tmp_path / "src"
+    shutil.copytree(SEEDS, src)
+    out = tmp_path / "out"
+    messages: list[str] = []
+    first = build([src], out, ["txt", "json"], load_layout(), Options())
+    stamps = {p: p.stat().st_mtime_ns for p in out.iterdir()}
+    second = build([src], out, ["txt", "json"], load_layout(), Options(), messages.append)
+    assert any("up to date" in m for m in messages)
+    assert sorted(b.path for b in second) == sorted(b.path for b in first)
+    assert {p: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
+    first_source = sorted(src.iterdir())[0]
+    first_source.write_text(first_source.read_text(encoding="utf-8") + "\nA new closing line was added.\n")
+    messages.clear()
+    build([src], out, ["txt", "json"], load_layout(), Options(), messages.append)
+    assert not any("up to date" in m for m in messages)
+
+
+def test_a_tampered_output_is_rebuilt(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([SEEDS], out, ["txt"], load_layout(), Options())
+    text = next(out.glob("*.txt"))
+    text.write_text("tampered\n")
+    build([SEEDS], out, ["txt"], load_layout(), Options())
+    assert text.read_text(encoding="utf-8") != "tampered\n"
