@@ -82,7 +82,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         if value not in get_args(tp):
             raise ValueError(f"{where} is {value!r}, expected one of {list(get_args(tp))}")
         return value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _build(tp, value, where)
     if tp is bool:
         if not isinstance(value, bool):
@@ -133,7 +133,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         name = tp.__name__
         if name not in defs:
             defs[name] = {}
-            hints = _hints(tp)  # type: ignore[arg-type]
+            hints = _hints(tp)
             fields = dataclasses.fields(tp)
             defs[name] = {
                 "type": "object",

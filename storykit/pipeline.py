@@ -110,6 +110,13 @@ def output_names(story: Story, rendered: dict[Format, bytes], options: Options) 
     }
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so set it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(folder: Path, files: dict[str, bytes]) -> list[Path]:
     """Write every file, or none: temporary files first, then renamed into place."""
     try:
@@ -127,6 +134,7 @@ def write_atomically(folder: Path, files: dict[str, bytes]) -> list[Path]:
         for name, data in files.items():
             fd, part = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
             temps.append((Path(part), folder / name))
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs are for sharing
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()

@@ -42,9 +42,17 @@ def strings(layout: Layout, language: str) -> dict[str, str]:
     return base
 
 
-def language_name(code: str) -> str:
-    """The language's English name ('fr' -> 'French'), or the code itself."""
-    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+LANGUAGE_NAMES_FR = {
+    "ar": "arabe", "de": "allemand", "el": "grec", "en": "anglais", "es": "espagnol",
+    "fr": "français", "he": "hébreu", "it": "italien", "nl": "néerlandais", "pt": "portugais",
+    "ru": "russe", "uk": "ukrainien", "pl": "polonais", "tr": "turc", "zh": "chinois",
+}
+
+
+def language_name(code: str, in_language: str = "en") -> str:
+    """A language's name in English or French ('fr' -> 'French' or 'français'), else the code."""
+    names = LANGUAGE_NAMES_FR if in_language.split("-")[0].lower() == "fr" else LANGUAGE_NAMES
+    return names.get(code.split("-")[0].lower(), code)
 
 
 def is_rtl(code: str) -> bool:

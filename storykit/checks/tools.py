@@ -40,7 +40,8 @@ def epubcheck_jar() -> Path:
 
 def ace() -> str:
     """Path of Ace by DAISY's command line."""
-    candidates = [os.environ.get("STORYKIT_ACE", ""), str(REPO_ACE), shutil.which("ace-cli") or shutil.which("ace") or ""]
+    on_path = shutil.which("ace-cli") or shutil.which("ace") or ""
+    candidates = [os.environ.get("STORYKIT_ACE", ""), str(REPO_ACE), on_path]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return candidate

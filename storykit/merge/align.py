@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from storykit.merge.numbers import numbers_key
+from storykit.merge.numbers import find_all, numbers_key
 from storykit.merge.people import STOP
 from storykit.merge.text import key
 
@@ -15,6 +18,9 @@ SAME = 85  # plain ratio at which two sentences are one statement
 SUBSET = 88  # token-set ratio for a shorter wording of a longer sentence
 SAME_SOURCE = 88  # one source repeating itself (a caption printed twice)
 COPY = 0.6  # shingle Jaccard at which a source is a copy of another
+PARAPHRASE = 0.50  # mean of char n-gram cosine, token-set ratio and stem overlap for a paraphrase
+ANCHORED = 0.45  # the same, when the two sentences share a figure or a name
+MIN_SHARED = 3  # content stems two paraphrases must share at least
 
 
 @dataclass
@@ -31,6 +37,9 @@ class Unit:
     key: str = ""
     tokens: frozenset[str] = frozenset()
     figures: frozenset[tuple[str, float, float]] = frozenset()
+    stems: frozenset[str] = frozenset()
+    values: frozenset[tuple[str, str, float, float]] = frozenset()  # (kind, counted noun, low, high)
+    names: frozenset[str] = frozenset()
     cluster: int = -1
 
 
@@ -41,9 +50,13 @@ class Cluster:
     id: int
     units: list[Unit] = field(default_factory=list)
 
+    chosen: Unit | None = None
+
     @property
     def rep(self) -> Unit:
-        """The most complete wording (most words, then longest, then first source)."""
+        """The wording shown: set by `cluster_units`, else the most complete one."""
+        if self.chosen is not None:
+            return self.chosen
         return min(self.units, key=lambda u: (-len(u.tokens), -len(u.text), sid_order(u.sid), u.index))
 
     @property
@@ -58,11 +71,98 @@ def sid_order(sid: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, sid)
 
 
+_NAME = re.compile(r"(?<=[\w,;:’'”\"] )[A-ZÀ-ÖØ-Þ][\w’'-]{2,}")
+_DOUBLED = re.compile(r"\b(\w+) \1\b", re.I)
+
+
+def stem(token: str) -> str:
+    """A crude stem shared by English and French inflections (rescued/rescue, blessés/blessé)."""
+    return token[:5]
+
+
 def prepare(unit: Unit) -> None:
-    """Matching key, content words and figures of a unit."""
+    """Matching key, content words, stems, names and figures of a unit."""
     unit.key = key(unit.text)
     unit.tokens = frozenset(t for t in unit.key.split() if len(t) > 2 and t not in STOP)
+    unit.stems = frozenset(stem(t) for t in unit.tokens)
+    unit.names = frozenset(key(m.group(0)) for m in _NAME.finditer(unit.text) if key(m.group(0)) not in STOP)
     unit.figures = numbers_key(unit.text)
+    unit.values = frozenset(
+        (f.kind, f.subject if f.kind == "count" else "", f.low, f.high)
+        for f in find_all(unit.text)
+        if f.kind in ("count", "age", "floor", "time", "distance", "height", "date")
+    )
+
+
+def defects(text: str) -> int:
+    """Signs of a garbled or machine-spun wording: doubled words, a space before a stop, no end mark."""
+    n = len(_DOUBLED.findall(text))
+    n += len(re.findall(r"\s[.,;:!?](?:\s|$)", text))
+    n += not text.rstrip().endswith((".", "!", "?", "…", "”", "’", '"', "'", "»", ")"))
+    n += bool(text[:1].islower())
+    return n
+
+
+Values = frozenset[tuple[str, str, float, float]]
+
+
+def compatible(a: Values, b: Values) -> bool:
+    """False when two sentences give different values of one kind of figure (12 vs 11 people).
+
+    A sentence that gives fewer figures than the other, all of them shared, is compatible: it is a
+    shorter account of the same statement."""
+    for kind in {x[0] for x in a} & {x[0] for x in b}:
+        va = {x for x in a if x[0] == kind}
+        vb = {x for x in b if x[0] == kind}
+        if not (va <= vb or vb <= va):
+            return False
+    return True
+
+
+def _grams(text: str) -> Counter[str]:
+    s = f" {text} "
+    return Counter(s[i : i + n] for n in (3, 4) for i in range(len(s) - n + 1))
+
+
+class CharTfidf:
+    """Char 3–4-gram TF-IDF vectors (sublinear tf), L2-normalised, for cosine similarity."""
+
+    def __init__(self, texts: list[str]) -> None:
+        grams = [_grams(t) for t in texts]
+        df: Counter[str] = Counter(g for c in grams for g in c)
+        n = len(texts)
+        self.vectors: list[dict[str, float]] = []
+        for c in grams:
+            v = {g: (1 + math.log(t)) * math.log((1 + n) / (1 + df[g])) for g, t in c.items()}
+            norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+            self.vectors.append({g: x / norm for g, x in v.items()})
+
+    def cosine(self, i: int, j: int) -> float:
+        """Cosine of items i and j."""
+        a, b = self.vectors[i], self.vectors[j]
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(x * b.get(g, 0.0) for g, x in a.items())
+
+
+def paraphrase_score(a: Unit, b: Unit, cosine: float) -> float:
+    """How surely two sentences from different sources say the same thing (0–1)."""
+    shared = len(a.stems & b.stems)
+    overlap = shared / max(1, min(len(a.stems), len(b.stems)))
+    return (cosine + fuzz.token_set_ratio(a.key, b.key) / 100 + overlap) / 3
+
+
+def is_paraphrase(a: Unit, b: Unit, cosine: float) -> bool:
+    """Two sentences of different sources that state the same thing with the same figures."""
+    if a.sid == b.sid or (a.kind == "heading") != (b.kind == "heading") or a.kind == "heading":
+        return False
+    if len(a.stems & b.stems) < MIN_SHARED or not compatible(a.values, b.values):
+        return False
+    if a.names and b.names and not (a.names & b.names) and len(a.names | b.names) > 2:
+        return False  # different people named
+    score = paraphrase_score(a, b, cosine)
+    anchored = bool(a.values & b.values) or bool(a.names & b.names)
+    return score >= PARAPHRASE or (anchored and score >= ANCHORED)
 
 
 def _similar(a: Unit, b: Unit) -> bool:
@@ -116,6 +216,7 @@ def cluster_units(units: list[Unit]) -> list[Cluster]:
                 parent[find(j)] = find(i)
         if not u.tokens:
             continue
+    _paraphrases(units, find, parent, index)
     groups: dict[int, list[Unit]] = defaultdict(list)
     for i, u in enumerate(units):
         groups[find(i)].append(u)
@@ -125,7 +226,83 @@ def cluster_units(units: list[Unit]) -> list[Cluster]:
         for u in members:
             u.cluster = n
         clusters.append(c)
+    _choose_reps(clusters)
     return clusters
+
+
+def _paraphrases(
+    units: list[Unit], find: Callable[[int], int], parent: list[int], index: dict[str, list[int]]
+) -> None:
+    """Join clusters whose sentences are paraphrases, best pairs first; one source never twice in a cluster."""
+    stems: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        if u.kind != "heading":
+            for t in u.stems:
+                stems[t].append(i)
+    pairs: dict[tuple[int, int], int] = defaultdict(int)
+    for postings in stems.values():
+        if len(postings) > 40:
+            continue
+        for x, i in enumerate(postings):
+            for j in postings[x + 1 :]:
+                if units[i].sid != units[j].sid:
+                    pairs[(i, j)] += 1
+    tfidf: CharTfidf | None = None
+    scored: list[tuple[float, int, int]] = []
+    for (i, j), shared in sorted(pairs.items()):
+        if shared < MIN_SHARED or find(i) == find(j):
+            continue
+        a, b = units[i], units[j]
+        if fuzz.token_set_ratio(a.key, b.key) < 55:
+            continue
+        if tfidf is None:
+            tfidf = CharTfidf([u.key for u in units])
+        cos = tfidf.cosine(i, j)
+        if is_paraphrase(a, b, cos):
+            scored.append((paraphrase_score(a, b, cos), i, j))
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(units)):
+        members[find(i)].append(i)
+    for _score, i, j in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            continue
+        mi, mj = members[ri], members[rj]
+        if {units[k].sid for k in mi} & {units[k].sid for k in mj}:
+            continue  # cannot-link: two sentences of one source are two statements
+        if not all(compatible(units[x].values, units[y].values) for x in mi for y in mj):
+            continue
+        root, other = (ri, rj) if ri < rj else (rj, ri)
+        parent[other] = root
+        members[root] = sorted(members[root] + members.pop(other))
+
+
+def _choose_reps(clusters: list[Cluster]) -> None:
+    """Each cluster's shown wording: the most complete (most figures, then most words), preferring a clean
+    wording over a garbled one when every figure the clean one lacks is stated elsewhere in the story."""
+    everywhere: Counter[tuple[str, str, float, float]] = Counter()
+    for c in clusters:
+        for f in {f for u in c.units for f in u.values}:
+            everywhere[f] += 1
+    for c in clusters:
+        if len(c.units) == 1:
+            c.chosen = c.units[0]
+            continue
+        ranked = sorted(
+            c.units,
+            key=lambda u: (-len(u.values), defects(u.text), -len(u.tokens), -len(u.text), sid_order(u.sid), u.index),
+        )
+        best = ranked[0]
+        if defects(best.text):
+            union = {f for u in c.units for f in u.values}
+            for u in sorted(ranked, key=lambda u: (defects(u.text), -len(u.values), -len(u.tokens), -len(u.text))):
+                if defects(u.text) >= defects(best.text):
+                    break
+                missing = union - u.values
+                if all(everywhere[f] > 1 for f in missing):
+                    best = u
+                    break
+        c.chosen = best
 
 
 def shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:

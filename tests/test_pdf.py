@@ -1,0 +1,325 @@
+"""PDF adapter: structure (PDF/UA-1), text layer, reproducibility, paper, print marks and safety."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from storykit.codec import dumps
+from storykit.errors import RenderError
+from storykit.formats import Options, pdf
+from storykit.layouts import Layout, load_layout
+from storykit.model import Block, Meta, Section, Story
+from tests.sample_story import sample_story
+
+EPOCH = 1751600000  # 2025-07-04
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def layout() -> Layout:
+    """The default layout."""
+    return load_layout()
+
+
+@pytest.fixture(scope="module")
+def story() -> Story:
+    """The hand-built sample story."""
+    return sample_story()
+
+
+@pytest.fixture(scope="module")
+def rendered(story: Story, layout: Layout) -> bytes:
+    """The sample story as PDF."""
+    return pdf.render(story, layout, Options(source_date_epoch=EPOCH))
+
+
+def _open(data: bytes) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(data))
+
+
+def _text(data: bytes, tmp_path: Path) -> str:
+    """The text layer in content order (pdftotext -raw); WeasyPrint writes it in DOM order."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "story.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def _squash(text: str) -> str:
+    # pdftotext drops line-end hyphens and breaks lines: compare without spaces and hyphens.
+    return re.sub(r"[\s\-\u00ad]", "", text)
+
+
+def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _a11y_problems(data: bytes, expected_lang: str) -> list[str]:
+    """The structural PDF/UA check of the accessibility design note, appendix A."""
+    problems: list[str] = []
+    doc = _open(data)
+    root = doc.Root
+    if "/StructTreeRoot" not in root:
+        return ["no /StructTreeRoot (untagged PDF)"]
+    if not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+        problems.append("/MarkInfo /Marked is not true")
+    if str(root.get("/Lang", "")).lower() != expected_lang.lower():
+        problems.append(f"/Lang is {root.get('/Lang')!r}")
+    if not bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):
+        problems.append("DisplayDocTitle is not true")
+    with doc.open_metadata() as xmp:
+        if not (xmp.get("dc:title") or "").strip():
+            problems.append("XMP dc:title missing")
+        if str(xmp.get("pdfuaid:part")) != "1":
+            problems.append("XMP pdfuaid:part is not 1")
+    headings: list[int] = []
+    figures: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(element: pikepdf.Object) -> None:
+        if not isinstance(element, pikepdf.Dictionary) or element.objgen in seen:
+            return
+        if element.objgen != (0, 0):
+            seen.add(element.objgen)
+        tag = str(element.get("/S", ""))
+        if tag == "/Figure":
+            figures.append(str(element.get("/Alt", "")).strip())
+        if re.fullmatch(r"/H[1-6]", tag):
+            headings.append(int(tag[2]))
+        for kid in _kids(element):
+            walk(kid)
+
+    for kid in _kids(root.StructTreeRoot):
+        walk(kid)
+    if not figures:
+        problems.append("no Figure in the structure tree")
+    problems += ["Figure without /Alt" for alt in figures if not alt]
+    if headings[:1] != [1]:
+        problems.append(f"first heading is not H1: {headings[:1]}")
+    problems += [f"heading level skipped: H{a} -> H{b}" for a, b in itertools.pairwise(headings)
+                 if b > a + 1]
+    for n, page in enumerate(doc.pages, 1):
+        for _, font in page.Resources.get("/Font", {}).items():
+            desc = font.get("/FontDescriptor")
+            if desc is None and "/DescendantFonts" in font:
+                desc = font.DescendantFonts[0].get("/FontDescriptor")
+            if desc is None or not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                problems.append(f"page {n}: font {font.get('/BaseFont')} not embedded")
+            if "/ToUnicode" not in font:
+                problems.append(f"page {n}: font {font.get('/BaseFont')} has no /ToUnicode")
+        for annot in page.get("/Annots", []):
+            if annot.get("/Subtype") == "/Link" and "/StructParent" not in annot:
+                problems.append(f"page {n}: link annotation not in structure tree")
+        if page.get("/Annots") and page.obj.get("/Tabs") != "/S":
+            problems.append(f"page {n}: /Tabs is not /S")
+    return problems
+
+
+def test_structure_is_pdf_ua(rendered: bytes, story: Story) -> None:
+    """Tagged, /Lang, title shown, fonts embedded with ToUnicode, figures with /Alt, no skipped heading."""
+    assert _a11y_problems(rendered, story.meta.language) == []
+
+
+def test_page_validation_ua1(rendered: bytes) -> None:
+    """The veraPDF rules of page-validation find the file PDF/UA-1 compliant."""
+    page = pytest.importorskip("page")
+    report = page.validate_pdf_bytes(rendered, profile="ua1")
+    assert report.is_compliant, [(f.rule_id, f.message) for f in report.failures]
+
+
+def test_outlines_and_metadata(rendered: bytes, story: Story) -> None:
+    """Bookmarks from headings; title, credit, dek, keywords and the story's date in the metadata."""
+    doc = _open(rendered)
+    with doc.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles[0] == story.meta.title
+    with doc.open_outline() as outline:
+        nested = [child.title for item in outline.root for child in item.children]
+    assert "On the ledge" in titles + nested
+    info = doc.docinfo
+    assert str(info["/Title"]) == story.meta.title
+    assert str(info["/Author"]) == "Compiled from 3 sources"
+    assert str(info["/Subject"]) == story.meta.dek
+    assert "Jean Dupont" in str(info["/Keywords"])
+    assert str(info["/CreationDate"]).startswith("D:20250704")
+    assert all(str(f).startswith("SK-") for f in _font_names(doc))
+
+
+def _font_names(doc: pikepdf.Pdf) -> set[str]:
+    return {str(font.get("/BaseFont")).split("+", 1)[-1].lstrip("/")
+            for page in doc.pages for _, font in page.Resources.get("/Font", {}).items()}
+
+
+def test_story_json_attached(rendered: bytes, story: Story) -> None:
+    """story.json travels inside the PDF."""
+    doc = _open(rendered)  # keep the Pdf alive while its attachments are read
+    attachments = doc.attachments
+    assert "story.json" in attachments
+    assert attachments["story.json"].get_file().read_bytes() == dumps(story)
+
+
+def test_text_layer_has_quotes_and_facts_in_order(rendered: bytes, story: Story, tmp_path: Path) -> None:
+    """Every fact and quote is in the text, in reading order, with its note markers."""
+    text = _squash(_text(rendered, tmp_path))
+    expected = [story.meta.title]
+    expected += [part for f in story.facts for part in (f.value, f.label)]
+    quotes = {q.id: q for q in story.quotes}
+    attributions = {"q-1": "Jean Dupont, told Le Parisien", "q-2": "Jean Dupont", "q-3": "Unattributed"}
+    for block in story.blocks():
+        if block.quote:
+            expected += [quotes[block.quote].text, attributions[block.quote]]
+    position = 0
+    for item in expected:
+        found = text.find(_squash(item), position)
+        assert found >= 0, f"{item!r} missing or out of order"
+        position = found
+    assert "[1,2,3]" in text
+    for number, source in enumerate(story.sources, 1):
+        assert _squash(source.file) in text and f"[{number}" in text
+
+
+def test_identical_bytes(story: Story, layout: Layout) -> None:
+    """Two builds of the same inputs give the same bytes, with or without SOURCE_DATE_EPOCH."""
+    for options in (Options(source_date_epoch=EPOCH), Options()):
+        first = pdf.render(story, layout, options)
+        pdf._laid_out.cache_clear()
+        assert pdf.render(story, layout, options) == first
+
+
+def test_dates_never_from_the_clock(story: Story, layout: Layout) -> None:
+    """Without SOURCE_DATE_EPOCH the date is the story's own."""
+    doc = _open(pdf.render(story, layout, Options()))
+    assert str(doc.docinfo["/CreationDate"]).startswith("D:20250704")
+
+
+def test_letter_paper(story: Story, layout: Layout) -> None:
+    """--paper letter gives 612 x 792 pt pages; A4 is the default."""
+    letter = _open(pdf.render(story, layout, Options(paper="letter", source_date_epoch=EPOCH)))
+    assert all([float(v) for v in p.MediaBox] == [0, 0, 612, 792] for p in letter.pages)
+    a4 = _open(pdf.render(story, layout, Options(source_date_epoch=EPOCH)))
+    assert [round(float(v)) for v in a4.pages[0].MediaBox] == [0, 0, 595, 842]
+
+
+def test_print_marks_give_bleed(story: Story, layout: Layout) -> None:
+    """--print-marks: A4 trim box inside a 3 mm bleed, crop marks drawn outside it."""
+    doc = _open(pdf.render(story, layout, Options(print_marks=True, source_date_epoch=EPOCH)))
+    for page in doc.pages:
+        trim = [float(v) for v in page.TrimBox]
+        bleed = [float(v) for v in page.BleedBox]
+        assert trim[2] - trim[0] == pytest.approx(595.28, abs=0.1)
+        assert trim[0] - bleed[0] == pytest.approx(3 * MM, abs=0.1)
+        assert float(page.MediaBox[2]) >= bleed[2]
+
+
+def test_page_map_covers_every_element(story: Story, layout: Layout, rendered: bytes) -> None:
+    """Every section and block id has a page, in story order, within the document."""
+    options = Options(source_date_epoch=EPOCH)
+    pages = pdf.page_map(story, layout, options)
+    ids = [s.id for s in story.sections] + [b.id for b in story.blocks()]
+    assert set(pages) == set(ids)
+    doc = _open(rendered)
+    count = len(doc.pages)
+    assert all(1 <= n <= count for n in pages.values())
+    block_pages = [pages[b.id] for b in story.blocks()]
+    assert block_pages == sorted(block_pages)
+
+
+def test_layout_once_per_build(story: Story, layout: Layout) -> None:
+    """render() and page_map() share one laid-out document."""
+    options = Options(source_date_epoch=EPOCH + 1)
+    pdf._laid_out.cache_clear()
+    pdf.render(story, layout, options)
+    pdf.page_map(story, layout, options)
+    assert pdf._laid_out.cache_info().misses == 1
+
+
+def _hostile() -> Story:
+    base = sample_story()
+    evil = Block("p-evil", "paragraph", '<script>alert(1)</script> {{ 7*7 }} {% raw %} '
+                 '<img src="file:///etc/passwd"> <link rel="stylesheet" href="http://example.com/x.css">',
+                 ("s1",))
+    meta = dataclasses.replace(base.meta, title="<b>Bold</b> {{ title }} & co", dek="</p><p>{#")
+    return dataclasses.replace(base, meta=meta, sections=(*base.sections, Section("sec-evil", "<i>x</i>", (evil,))))
+
+
+def test_hostile_text_stays_inert(layout: Layout, tmp_path: Path) -> None:
+    """Markup and template syntax in source text are printed as text, never run or fetched."""
+    story = _hostile()
+    source = pdf.html(story, layout, Options())
+    assert "<script>" not in source and "&lt;script&gt;" in source
+    assert '<img src="file' not in source
+    data = pdf.render(story, layout, Options(source_date_epoch=EPOCH))
+    text = _text(data, tmp_path)
+    assert "<script>alert(1)</script>" in text and "{{ 7*7 }}" in text
+    assert "root:" not in text
+    doc = _open(data)
+    assert str(doc.docinfo["/Title"]) == story.meta.title
+
+
+def _override(tmp_path: Path, css: str) -> Layout:
+    (tmp_path / "pdf").mkdir(exist_ok=True)
+    default = load_layout()
+    (tmp_path / "pdf" / "story.css").write_text(default.read_text("pdf/story.css") + css, encoding="utf-8")
+    return Layout("hostile", (tmp_path, *default.search_path))
+
+
+@pytest.mark.parametrize("url", ["file:///etc/hostname", "https://example.com/font.ttf",
+                                 "../../../../../../etc/hostname"])
+def test_fetcher_refuses_outside_files(story: Story, tmp_path: Path, url: str) -> None:
+    """A layout may load only its own files: other paths and the network stop the build."""
+    layout = _override(tmp_path, f'\n@font-face {{ font-family: X; src: url("{url}"); }}\nbody {{ font-family: X; }}\n')
+    with pytest.raises(RenderError, match="outside its folders"):
+        pdf.render(story, layout, Options(source_date_epoch=EPOCH))
+
+
+def test_fetcher_serves_layout_files_and_data(story: Story, tmp_path: Path) -> None:
+    """Files found along the search path and data: URLs are fine."""
+    css = '\n.kicker { background: url("data:image/svg+xml,<svg xmlns=%22http://www.w3.org/2000/svg%22/>"); }\n'
+    data = pdf.render(story, _override(tmp_path, css), Options(source_date_epoch=EPOCH))
+    assert data.startswith(b"%PDF-1.7")
+
+
+def test_weasyprint_errors_fail_the_build(story: Story, tmp_path: Path) -> None:
+    """An accessibility ERROR logged by WeasyPrint (an image without alt) raises RenderError."""
+    (tmp_path / "pdf").mkdir()
+    default = load_layout()
+    svg = "<svg xmlns=%22http://www.w3.org/2000/svg%22 width=%2210%22 height=%2210%22/>"
+    template = default.read_text("pdf/story.html.jinja").replace(
+        "<article>", f'<article><img src="data:image/svg+xml,{svg}">')
+    (tmp_path / "pdf" / "story.html.jinja").write_text(template, encoding="utf-8")
+    layout = Layout("no-alt", (tmp_path, *default.search_path))
+    with pytest.raises(RenderError, match="WeasyPrint reported"):
+        pdf.render(story, layout, Options(source_date_epoch=EPOCH))
+
+
+def test_every_script_has_a_vendored_font(layout: Layout) -> None:
+    """Greek, Cyrillic, Arabic and Hebrew text is set in the layout's own fonts."""
+    base = sample_story()
+    meta = Meta(title="Ελληνικά, кириллица, العربية, עברית", slug="scripts", language="en")
+    section = Section("sec-s", None, (Block("s-1", "paragraph", "Η διάσωση. Спасение. إنقاذ. חילוץ.", ("s1",)),))
+    story = dataclasses.replace(base, meta=meta, sections=(section,))
+    doc = _open(pdf.render(story, layout, Options(source_date_epoch=EPOCH)))
+    names = _font_names(doc)
+    assert {"SK-Arabic", "SK-Hebrew"} <= names
+    assert all(name.startswith("SK-") for name in names)
+
+
+def test_text_formats_do_not_import_weasyprint() -> None:
+    """Importing the PDF adapter does not load WeasyPrint (only rendering does)."""
+    code = "import sys, storykit.formats.pdf; assert 'weasyprint' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
