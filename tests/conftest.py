@@ -47,3 +47,15 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
 def story() -> Story:
     """The hand-built sample story."""
     return sample_story()
+
+
+@pytest.fixture(scope="session")
+def sample_edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample sources built once per test run, every format."""
+    from storykit.formats import FORMATS, Options
+    from storykit.layouts import load_layout
+    from storykit.pipeline import build
+
+    out = tmp_path_factory.mktemp("edition")
+    build([SEEDS], out, list(FORMATS), load_layout(), Options(), use_cache=False)
+    return out

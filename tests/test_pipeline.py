@@ -58,13 +58,6 @@ def test_publish_json_names_files_after_the_slug(tmp_path: Path, story: Story) -
     assert codec.loads(built[0].path.read_bytes()) == story
 
 
-@pytest.fixture(scope="module")
-def sample_edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("edition")
-    build([SEEDS], out, list(FORMATS), load_layout(), Options())
-    return out
-
-
 def test_sample_build_writes_the_four_files(sample_edition: Path) -> None:
     visible = [p for p in sample_edition.iterdir() if not p.name.startswith(".")]
     assert sorted(p.suffix for p in visible) == [".epub", ".json", ".pdf", ".txt"]
