@@ -9,7 +9,7 @@ import pytest
 
 from storykit import codec
 from storykit.errors import OutputError
-from storykit.formats import FORMATS, Options
+from storykit.formats import Options
 from storykit.layouts import load_layout
 from storykit.model import Story
 from storykit.pipeline import build, publish, write_atomically

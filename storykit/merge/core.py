@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rapidfuzz import fuzz
@@ -14,6 +15,8 @@ from storykit.merge.align import Cluster, Unit, cluster_units, find_copies, sid_
 from storykit.merge.conflicts import Seen, build_conflicts, is_disputed
 from storykit.merge.numbers import Figure, find_all
 from storykit.merge.order import order_clusters
+from storykit.merge.sections import arrange, chunks_of, official
+from storykit.merge.sections import heading as heading_for
 from storykit.merge.people import Registry, build_registry, learn_facts
 from storykit.merge.quotes import Mention, QuoteGroup, find_mentions, group_mentions, majority
 from storykit.merge.text import excerpt, key, quote_spans, slugify, split_sentences, wordset
@@ -119,6 +122,21 @@ def _apposition_ages(reg: Registry, sentence: str) -> list[Figure]:
     return out
 
 
+@dataclass(frozen=True)
+class BodyContext:
+    """What arranging the body needs to know about the whole story."""
+
+    language: str
+    event_year: int | None
+    disputed: Callable[[str], bool]
+    official: Callable[[str], bool]
+
+
+def _story_language(sources: tuple[Source, ...]) -> str:
+    langs = Counter(s.language or "en" for s in sources)
+    return sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if langs else "en"
+
+
 def merge(docs: Sequence[CleanDocument]) -> Story:
     """One canonical story from cleaned sources; the order of `docs` does not matter."""
     docs = sorted(docs, key=lambda d: sid_order(d.id))
@@ -150,10 +168,9 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
     groups = group_mentions(mentions)
     quotes, quote_of = _build_quotes(groups)
 
-    # body alignment and order
+    # body alignment
     units = [u for d in docs for u in _units(d)]
     clusters = cluster_units(units)
-    ordered = order_clusters(clusters, copies)
 
     # figures and conflicts
     seen: list[Seen] = []
@@ -182,17 +199,26 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
         figs = find_all(text) + _apposition_ages(reg, text)
         return any(is_disputed(f, disputed_values, disputed_slots) for f in figs)
 
-    sections, body_sentences = _body(ordered, quotes, quote_of, mentions, docs)
-    facts = _facts(seen, copies)
     people = _people(reg)
+    timeline, event_date = _timeline(seen, sources)
+    roles = {p.name: p.roles for p in people}
+    context = BodyContext(
+        language=_story_language(sources),
+        event_year=int(event_date[:4]) if event_date else None,
+        disputed=disputed,
+        official=lambda name: official(roles.get(name, ())),
+    )
+    sections, body_sentences, heading_drops = _body(clusters, copies, quotes, quote_of, mentions, docs, context)
+    facts = _facts(seen, copies)
     places = tuple(
         Place(name, tuple(sorted(sids, key=sid_order)))
         for name, sids in sorted(reg.places.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     )
-    timeline, event_date = _timeline(seen, sources)
     captions, caption_drops = _captions(docs, body_sentences)
     meta = _meta(sources, body_sentences, disputed, reg, event_date)
-    dropped = tuple(sorted((x for d in docs for x in d.dropped), key=lambda x: (sid_order(x.source), x.line)))
+    dropped = tuple(
+        sorted((*(x for d in docs for x in d.dropped), *heading_drops), key=lambda x: (sid_order(x.source), x.line))
+    )
     return Story(
         meta=meta,
         sources=sources,
@@ -234,24 +260,73 @@ def _build_quotes(groups: list[QuoteGroup]) -> tuple[tuple[Quote, ...], dict[int
 
 
 def _body(
-    ordered: list[Cluster],
+    clusters: list[Cluster],
+    copies: dict[str, str],
     quotes: tuple[Quote, ...],
     quote_of: dict[int, str],
     mentions: list[Mention],
     docs: Sequence[CleanDocument],
-) -> tuple[tuple[Section, ...], list[tuple[str, tuple[str, ...], str]]]:
-    """Sections of blocks in reading order; also every body sentence with its sources and kind."""
+    context: BodyContext,
+) -> tuple[tuple[Section, ...], list[tuple[str, tuple[str, ...], str]], tuple[Dropped, ...]]:
+    """Sections of blocks in reading order; also every body sentence with its sources and kind, and the
+    source headings replaced by generic ones."""
     by_id = {q.id: q for q in quotes}
     part_text = {(d.id, i): p.text for d in docs for i, p in enumerate(d.parts)}
+    part_line = {(d.id, i): p.line for d in docs for i, p in enumerate(d.parts)}
     located: dict[tuple[str, int], list[tuple[int, int, Mention]]] = defaultdict(list)
     for m in mentions:
         for part, s, e in m.spans:
             located[(m.sid, part)].append((s, e, m))
+
+    def quoted(c: Cluster) -> tuple[bool, list[str]]:
+        """Whether a statement is mostly direct quote (with known speakers), and the quotes it shows."""
+        rep = c.rep
+        if rep.kind != "paragraph":
+            return False, []
+        text = part_text[(rep.sid, rep.part)]
+        start = text.find(rep.text)
+        end = start + len(rep.text)
+        inside = [(max(s, start), min(e, end), m) for s, e, m in located[(rep.sid, rep.part)] if s < end and start < e]
+        qchars = sum(e - s for s, e, _ in inside)
+        qids = [quote_of[id(m)] for _, _, m in inside if id(m) in quote_of]
+        dominant = bool(inside) and qchars >= 0.5 * len(rep.text) and all(by_id[q].speaker for q in qids)
+        return dominant, qids
+
+    info = {c.id: quoted(c) for c in clusters}
+    roots = {copies.get(u.sid, u.sid) for c in clusters for u in c.units}
+    drops: list[Dropped] = []
+    plan: list[tuple[str | None, list[Cluster]]] = []
+    if len(roots) <= 1:
+        heading: str | None = None
+        run: list[Cluster] = []
+        for c in order_clusters(clusters, copies):
+            if c.rep.kind == "heading":
+                if run:
+                    plan.append((heading, run))
+                heading, run = c.rep.text, []
+            else:
+                run.append(c)
+        if run:
+            plan.append((heading, run))
+    else:
+        for c in clusters:
+            if c.rep.kind == "heading":
+                for u in c.units:
+                    drops.append(
+                        Dropped(u.sid, part_line[(u.sid, u.part)], u.text, "source heading; the story uses generic ones")
+                    )
+        chunks = chunks_of([c for c in clusters if c.rep.kind != "heading"], copies, lambda c: info[c.id][0])
+        for ch in chunks:
+            if ch.quote:
+                speakers = [by_id[q].speaker for q in info[ch.clusters[0].id][1]]
+                ch.official = any(context.official(s) for s in speakers if s)
+        for role, members in arrange(chunks, context.event_year, context.disputed):
+            plan.append((heading_for(role, context.language), [c for ch in members for c in ch.clusters]))
+
     shown: set[str] = set()
     counters: Counter[str] = Counter()
     sections: list[Section] = []
     blocks: list[Block] = []
-    heading: str | None = None
     para: list[str] = []
     para_src: tuple[str, ...] = ()
     para_home: tuple[str, int] | None = None
@@ -268,59 +343,45 @@ def _body(
             blocks.append(Block(new_id("p"), "paragraph", " ".join(para), para_src, truncated=para_trunc))
         para, para_src, para_home, para_trunc = [], (), None, False
 
-    def close_section() -> None:
-        nonlocal blocks
+    for heading, members in plan:
+        for c in members:
+            rep = c.rep
+            srcs = c.sources
+            if rep.kind in ("question", "answer"):
+                flush()
+                kind: BlockKind = "question" if rep.kind == "question" else "answer"
+                blocks.append(Block(new_id("faq" if kind == "question" else "ans"), kind, rep.text, srcs))
+                sentences.append((rep.text, srcs, rep.kind))
+                continue
+            dominant, qids = info[c.id]
+            if dominant:
+                flush()
+                for qid in dict.fromkeys(qids):
+                    if qid in shown:
+                        continue
+                    shown.add(qid)
+                    q = by_id[qid]
+                    blocks.append(Block(new_id("bq"), "quote", q.text, q.sources, speaker=q.speaker, quote=qid))
+                    sentences.append((q.text, q.sources, "quote"))
+                    for v in q.variants:
+                        blocks.append(Block(new_id("bq"), "quote", v.text, v.sources, speaker=q.speaker, quote=qid))
+                        sentences.append((v.text, v.sources, "quote"))
+                continue
+            for qid in qids:
+                if key(by_id[qid].text) in key(rep.text):
+                    shown.add(qid)
+            home = (rep.sid, rep.part)
+            if para and (home != para_home or srcs != para_src):
+                flush()
+            para.append(rep.text)
+            para_src, para_home = srcs, home
+            para_trunc = para_trunc or rep.truncated
+            sentences.append((rep.text, srcs, "paragraph"))
         flush()
         if blocks:
             sections.append(Section(f"sec-{len(sections) + 1}", heading, tuple(blocks)))
         blocks = []
-
-    for c in ordered:
-        rep = c.rep
-        srcs = c.sources
-        if rep.kind == "heading":
-            close_section()
-            heading = rep.text
-            continue
-        if rep.kind in ("question", "answer"):
-            flush()
-            kind: BlockKind = "question" if rep.kind == "question" else "answer"
-            blocks.append(Block(new_id("faq" if kind == "question" else "ans"), kind, rep.text, srcs))
-            sentences.append((rep.text, srcs, rep.kind))
-            continue
-        # which quotes does this sentence show, and is it mostly quote?
-        text = part_text[(rep.sid, rep.part)]
-        start = text.find(rep.text)
-        end = start + len(rep.text)
-        inside = [(max(s, start), min(e, end), m) for s, e, m in located[(rep.sid, rep.part)] if s < end and start < e]
-        qchars = sum(e - s for s, e, _ in inside)
-        qids = [quote_of[id(m)] for _, _, m in inside if id(m) in quote_of]
-        dominant = bool(inside) and qchars >= 0.5 * len(rep.text) and all(by_id[q].speaker for q in qids)
-        if dominant:
-            flush()
-            for qid in dict.fromkeys(qids):
-                if qid in shown:
-                    continue
-                shown.add(qid)
-                q = by_id[qid]
-                blocks.append(Block(new_id("bq"), "quote", q.text, q.sources, speaker=q.speaker, quote=qid))
-                sentences.append((q.text, q.sources, "quote"))
-                for v in q.variants:
-                    blocks.append(Block(new_id("bq"), "quote", v.text, v.sources, speaker=q.speaker, quote=qid))
-                    sentences.append((v.text, v.sources, "quote"))
-            continue
-        for qid in qids:
-            if key(by_id[qid].text) in key(rep.text):
-                shown.add(qid)
-        home = (rep.sid, rep.part)
-        if para and (home != para_home or srcs != para_src):
-            flush()
-        para.append(rep.text)
-        para_src, para_home = srcs, home
-        para_trunc = para_trunc or rep.truncated
-        sentences.append((rep.text, srcs, "paragraph"))
-    close_section()
-    return tuple(sections), sentences
+    return tuple(sections), sentences, tuple(drops)
 
 
 def _facts(seen: list[Seen], copies: dict[str, str]) -> tuple[Fact, ...]:
