@@ -230,9 +230,7 @@ def cluster_units(units: list[Unit]) -> list[Cluster]:
     return clusters
 
 
-def _paraphrases(
-    units: list[Unit], find: Callable[[int], int], parent: list[int], index: dict[str, list[int]]
-) -> None:
+def _paraphrases(units: list[Unit], find: Callable[[int], int], parent: list[int], index: dict[str, list[int]]) -> None:
     """Join clusters whose sentences are paraphrases, best pairs first; one source never twice in a cluster."""
     stems: dict[str, list[int]] = defaultdict(list)
     for i, u in enumerate(units):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from storykit.merge.align import sid_order
 from storykit.merge.numbers import INF, Figure
-from storykit.merge.text import excerpt
+from storykit.merge.text import clause_excerpt
 from storykit.model import Claim, Conflict
 
 ORDINAL_WORDS = ("youngest", "second youngest", "third youngest", "fourth youngest")
@@ -44,7 +44,7 @@ def _claim(seen: list[Seen]) -> Claim:
         if s.figure.surface.lower() == top
     )
     value = first.figure.surface
-    text = excerpt(first.sentence, first.figure.start, first.figure.end)
+    text = clause_excerpt(first.sentence, first.figure.start, first.figure.end)
     sources = tuple(sorted({s.sid for s in seen}, key=sid_order))
     return Claim(value=value, text=text, sources=sources)
 

@@ -13,20 +13,29 @@ from rapidfuzz import fuzz
 from storykit.document import CleanDocument
 from storykit.merge.align import Cluster, Unit, cluster_units, find_copies, sid_order
 from storykit.merge.conflicts import Seen, build_conflicts, is_disputed
+from storykit.merge.facts import build_facts
 from storykit.merge.numbers import Figure, find_all
 from storykit.merge.order import order_clusters
-from storykit.merge.sections import arrange, chunks_of, official
-from storykit.merge.sections import heading as heading_for
 from storykit.merge.people import Registry, build_registry, learn_facts
 from storykit.merge.quotes import Mention, QuoteGroup, find_mentions, group_mentions, majority
-from storykit.merge.text import excerpt, key, quote_spans, slugify, split_sentences, wordset
+from storykit.merge.sections import (
+    LEAD_POSITION,
+    arrange,
+    chunks_of,
+    newsy,
+    official,
+    position_of,
+    specificity,
+    weak_start,
+)
+from storykit.merge.sections import heading as heading_for
+from storykit.merge.text import clause_excerpt, key, quote_spans, slugify, split_sentences, wordset
 from storykit.model import (
     Block,
     BlockKind,
     Caption,
     Dropped,
     Event,
-    Fact,
     Meta,
     Person,
     Place,
@@ -209,13 +218,14 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
         official=lambda name: official(roles.get(name, ())),
     )
     sections, body_sentences, heading_drops = _body(clusters, copies, quotes, quote_of, mentions, docs, context)
-    facts = _facts(seen, copies)
+    facts = build_facts(seen, copies, context.language)
     places = tuple(
         Place(name, tuple(sorted(sids, key=sid_order)))
         for name, sids in sorted(reg.places.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     )
     captions, caption_drops = _captions(docs, body_sentences)
-    meta = _meta(sources, body_sentences, disputed, reg, event_date)
+    positions = {c.rep.text: position_of(c, copies)[0] for c in clusters}
+    meta = _meta(sources, body_sentences, disputed, reg, event_date, positions)
     dropped = tuple(
         sorted((*(x for d in docs for x in d.dropped), *heading_drops), key=lambda x: (sid_order(x.source), x.line))
     )
@@ -313,7 +323,9 @@ def _body(
             if c.rep.kind == "heading":
                 for u in c.units:
                     drops.append(
-                        Dropped(u.sid, part_line[(u.sid, u.part)], u.text, "source heading; the story uses generic ones")
+                        Dropped(
+                            u.sid, part_line[(u.sid, u.part)], u.text, "source heading; the story uses generic ones"
+                        )
                     )
         chunks = chunks_of([c for c in clusters if c.rep.kind != "heading"], copies, lambda c: info[c.id][0])
         for ch in chunks:
@@ -343,8 +355,8 @@ def _body(
             blocks.append(Block(new_id("p"), "paragraph", " ".join(para), para_src, truncated=para_trunc))
         para, para_src, para_home, para_trunc = [], (), None, False
 
-    for heading, members in plan:
-        for c in members:
+    for heading, run_members in plan:
+        for c in run_members:
             rep = c.rep
             srcs = c.sources
             if rep.kind in ("question", "answer"):
@@ -382,29 +394,6 @@ def _body(
             sections.append(Section(f"sec-{len(sections) + 1}", heading, tuple(blocks)))
         blocks = []
     return tuple(sections), sentences, tuple(drops)
-
-
-def _facts(seen: list[Seen], copies: dict[str, str]) -> tuple[Fact, ...]:
-    """Checkable figures, one per (kind, subject, role, value), with every source."""
-    groups: dict[tuple[str, str, str, float, float], list[Seen]] = defaultdict(list)
-    for s in seen:
-        f = s.figure
-        subject = s.person or f.subject
-        groups[(f.kind, subject, f.role, f.low, f.high)].append(s)
-    facts = []
-    for (kind, subject, role, _lo, _hi), items in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3], kv[0][4])
-    ):
-        first = min(items, key=lambda s: (s.origin != "body", sid_order(s.sid), s.sentence_id))
-        label = " ".join(x for x in (kind, subject, role) if x)
-        sources = tuple(sorted({s.sid for s in items}, key=sid_order))
-        facts.append(
-            (label, first.figure.surface, excerpt(first.sentence, first.figure.start, first.figure.end), sources, kind)
-        )
-    return tuple(
-        Fact(f"f-{n}", kind, label, value, text, sources)
-        for n, (label, value, text, sources, kind) in enumerate(facts, 1)
-    )
 
 
 def _people(reg: Registry) -> tuple[Person, ...]:
@@ -457,20 +446,25 @@ def _timeline(seen: list[Seen], sources: tuple[Source, ...]) -> tuple[tuple[Even
             iso = str(int(f.low))
         else:
             continue
+        if f.kind == "year":
+            continue  # a bare year is background, not a dated event of this story
         ekey = iso or key(f.surface)
-        what = excerpt(s.sentence, f.start, f.end, width=70)
+        what = clause_excerpt(s.sentence, f.start, f.end, width=60)
         if ekey in events:
             events[ekey][2].add(s.sid)
+            if f.kind == "date" and not re.search(r"\d", events[ekey][0]):
+                events[ekey] = (f.surface, what, events[ekey][2], iso)  # a date reads better than a weekday
         else:
             events[ekey] = (f.surface, what, {s.sid}, iso)
     ordered = sorted(events.values(), key=lambda e: (e[3] is None, e[3] or "", e[0]))
+    full = [(len(sids), iso) for _, _, sids, iso in ordered if iso and len(iso) == 10]
+    event_date = sorted(full, key=lambda x: (-x[0], x[1]))[0][1] if full else None
+    year = event_date[:4] if event_date else None
     timeline = tuple(
         Event(when, what, tuple(sorted(sids, key=sid_order)), iso)
         for when, what, sids, iso in ordered
-        if iso is not None or len(sids) > 0
+        if iso is not None and (year is None or iso[:4] == year)
     )
-    full = [(len(e.sources), e.date) for e in timeline if e.date and len(e.date) == 10]
-    event_date = sorted(full, key=lambda x: (-x[0], x[1]))[0][1] if full else None
     return timeline, event_date
 
 
@@ -501,6 +495,28 @@ def _captions(
     return tuple(Caption(t, tuple(sorted(s, key=sid_order))) for t, s in out), tuple(drops)
 
 
+def _sentence_case(title: str, body: list[str]) -> str:
+    """A Title Case headline in sentence case: a word keeps its capital only when the body writes it with
+    one mid-sentence and never without (names, places); acronyms stay. Other headlines are kept as is."""
+    words = title.split()
+    long_words = [w for w in words if len(re.sub(r"\W", "", w)) >= 4]
+    if len(long_words) < 3 or sum(w[:1].isupper() for w in long_words) < 0.8 * len(long_words):
+        return title
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for text in body:
+        for m in re.finditer(r"(?<=[\w,;:’'”\"] )([^\W\d_][\w’'-]*)", text):
+            w = m.group(1)
+            (capital if w[:1].isupper() else lower).add(w.lower())
+    out = [words[0]]
+    for w in words[1:]:
+        core = re.sub(r"^\W+|\W+$", "", w)
+        low = core.lower()
+        keep = (core.isupper() and len(core) > 1) or (low in capital and low not in lower) or not core[:1].isupper()
+        out.append(w if keep else w.replace(core, core[:1].lower() + core[1:], 1))
+    return " ".join(out)
+
+
 def _clean_title(title: str) -> str:
     t = _OUTLET_SUFFIX.sub("", title.strip())
     return t.rstrip(".")
@@ -512,6 +528,7 @@ def _meta(
     is_disputed: Callable[[str], bool],
     reg: Registry,
     event_date: str | None,
+    positions: dict[str, float],
 ) -> Meta:
     """Title, dek, summary, slug and the rest, each from undisputed, well-supported text."""
     body_tokens = [set(key(t).split()) for t, _, _ in body]
@@ -523,7 +540,7 @@ def _meta(
         if is_disputed(title):
             continue
         toks = {t for t in key(title).split() if len(t) > 3}
-        support = len(
+        title_support = len(
             {
                 sid
                 for (t, sids, _), bt in zip(body, body_tokens, strict=True)
@@ -531,7 +548,8 @@ def _meta(
                 if sid != s.id and len(toks & bt) >= 2
             }
         )
-        candidates.append((-support, sid_order(s.id), title))
+        candidates.append((-title_support, sid_order(s.id), title))
+    roots = {s.id: s.copy_of or s.id for s in sources}
     narrative = [
         (t, sids)
         for t, sids, kind in body
@@ -540,24 +558,40 @@ def _meta(
         and 8 <= len(t.split()) <= 45
         and not is_disputed(t)
         and not t.rstrip().endswith("?")
+        and t.rstrip().endswith((".", "!", "…"))
+        and not weak_start(t)
+        and t[:1].isupper()
     ]
-    roots = {s.id: s.copy_of or s.id for s in sources}
 
-    def strength(item: tuple[str, tuple[str, ...]]) -> int:
-        return len({roots[x] for x in item[1]})
+    def support(i: int) -> int:
+        return min(len({roots[x] for x in narrative[i][1]}), 3)
 
-    ranked = sorted(range(len(narrative)), key=lambda i: (-strength(narrative[i]), i))
+    def early(i: int) -> bool:
+        return positions.get(narrative[i][0], 1.0) <= LEAD_POSITION + 0.1
+
+    def rank(i: int) -> tuple[int, int, int, float, float, int]:
+        """Dek order: early, then who/what/where/when, then support."""
+        t = narrative[i][0]
+        return (-early(i), -min(newsy(t), 3), -support(i), -specificity(t), positions.get(t, 1.0), i)
+
+    def brief_rank(i: int) -> tuple[int, int, float, float, int]:
+        """In-brief order: early, then support weighed above detail."""
+        t = narrative[i][0]
+        return (-early(i), -min(newsy(t), 3) - 2 * support(i), -specificity(t), positions.get(t, 1.0), i)
+
+    ranked = sorted(range(len(narrative)), key=rank)
     if candidates:
-        title = min(candidates)[2]
+        title = _sentence_case(min(candidates)[2], [t for t, _, _ in body])
     elif narrative:
         first = narrative[ranked[0]][0]
         title = re.split(r"[,;:]\s", first)[0].rstrip(".")
     else:
         title = "Untitled"
-    picked = sorted(ranked[1:4] if not candidates and len(ranked) > 1 else ranked[:3])
+    dek_i = ranked[0] if ranked else None
+    dek = narrative[dek_i][0] if dek_i is not None else ""
+    rest = [i for i in sorted(range(len(narrative)), key=brief_rank) if i != dek_i and narrative[i][0] not in dek]
+    picked = sorted(rest[:3], key=lambda i: (positions.get(narrative[i][0], 1.0), i))
     summary = tuple(narrative[i][0] for i in picked)
-    dek_pool = [i for i in ranked if i not in picked]
-    dek = narrative[dek_pool[0]][0] if dek_pool else (summary[0] if summary else "")
     langs = Counter(s.language or "en" for s in sources)
     language = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if langs else "en"
     place = None

@@ -348,6 +348,23 @@ def _place_words(items: list[tuple[str, str, bool]]) -> set[str]:
     return out
 
 
+def clean_role(role: str) -> str:
+    """A role as a singular noun phrase in lower case, acronyms kept ("rescued mothers" → "mother",
+    "French MEP" → "MEP", "Police Chief" → "police chief")."""
+    words = [w.strip(".,") for w in role.split()]
+    words = [w for w in words if w and w.lower() not in STOP and w.lower() not in DEMONYMS]
+    # participles describe what happened to someone ("rescued", "injured"), not a role
+    while len(words) > 1 and re.fullmatch(r"[a-zà-ÿ]+(?:ed|és?|ées?)", words[0]):
+        words.pop(0)
+    if not words:
+        return ""
+    last = words[-1]
+    low = last.lower()
+    if re.fullmatch(rf"(?:{ROLE_NOUNS})s", low) and not re.fullmatch(rf"(?:{ROLE_NOUNS})", low):
+        words[-1] = last[:-1]
+    return " ".join(w if (w.isupper() and len(w) > 1) else w.lower() for w in words)
+
+
 def learn_facts(reg: Registry, sid: str, text: str) -> None:
     """Roles, ages and gender of the people named in one (quote-free) sentence."""
     ments = reg.mentions(text)
@@ -368,10 +385,11 @@ def learn_facts(reg: Registry, sid: str, text: str) -> None:
             ROLE_RE.match(re.sub(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?", "", after)) if after.lstrip().startswith(",") else None
         )
         if rm:
-            role = re.sub(r"^(?:\S+[- ]year[- ]old\s+)", "", rm.group("role").lower())
-            person.roles[role] += 1
+            role = clean_role(re.sub(r"^(?:\S+[- ]year[- ]old\s+)", "", rm.group("role")))
+            if role:
+                person.roles[role] += 1
             if rm.group("role2"):
-                person.roles[rm.group("role2").lower()] += 1
+                person.roles[clean_role(rm.group("role2"))] += 1
         tm = re.search(r"((?:[A-Z][\w’'.-]*\s+){1,3})$", before)
         if tm:
             titles = [t for t in tm.group(1).split() if t.lower().strip(".") in TITLES]
@@ -381,7 +399,7 @@ def learn_facts(reg: Registry, sid: str, text: str) -> None:
                     words.pop(0)
                 role = " ".join(w for w in words if w.lower() not in DEMONYMS).strip()
                 if role and role.lower().strip(".") not in HONORIFICS:
-                    person.roles[role.lower()] += 1
+                    person.roles[clean_role(role)] += 1
         for w in re.findall(r"[\w’']+", (before + " " + after[:60]).lower()):
             if w in ("mr", "mrs", "ms", "mme", "mother", "father", "wife", "husband"):
                 person.gender["f" if w in FEMALE else "m"] += 1

@@ -226,3 +226,48 @@ def slugify(text: str, max_words: int = 8, max_len: int = 60) -> str:
     while len(slug) > max_len and "-" in slug:
         slug = slug.rsplit("-", 1)[0]
     return slug or "story"
+
+
+_CLAUSE = ",;:()—–"
+
+
+def clause_excerpt(text: str, start: int, end: int, width: int = 70, min_words: int = 8) -> str:
+    """The clause around [start, end), widened to at least `min_words` words, cut only at clause or word
+    boundaries, with an ellipsis wherever the sentence was cut."""
+    left = 0
+    for k in range(start - 1, -1, -1):
+        if text[k] in _CLAUSE and not (text[k] in "–" and k > 0 and text[k - 1].isdigit()):
+            left = k + 1
+            break
+    right = len(text)
+    for k in range(end, len(text)):
+        if text[k] in _CLAUSE and not (text[k] in "–" and k + 1 < len(text) and text[k + 1].isdigit()):
+            right = k
+            break
+    # widen a short clause by its neighbours
+    while len(text[left:right].split()) < min_words and (left > 0 or right < len(text)):
+        grew = False
+        if right < len(text):
+            nxt = min((k for k in range(right + 1, len(text)) if text[k] in _CLAUSE), default=len(text))
+            right, grew = nxt, True
+        if len(text[left:right].split()) < min_words and left > 0:
+            prv = max((k + 1 for k in range(0, left - 1) if text[k] in _CLAUSE), default=0)
+            left, grew = prv, True
+        if not grew:
+            break
+    # too long: cut at words around the figure
+    if start - left > width:
+        sp = text.find(" ", start - width, start)
+        left = sp + 1 if sp >= 0 else left
+    if right - end > width:
+        sp = text.rfind(" ", end, end + width)
+        right = sp if sp >= 0 else right
+    body = text[left:right].strip(" ,;:—–-")
+    if not body:
+        return text.strip()
+    head = "" if not text[:left].strip() else "… "
+    tail_rest = text[right:].strip()
+    tail = "" if not tail_rest or all(c in ".!?…”’\"'»)" for c in tail_rest) else " …"
+    if not tail and tail_rest:
+        body += tail_rest
+    return f"{head}{body}{tail}"
