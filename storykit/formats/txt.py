@@ -271,9 +271,6 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
     """The story's sections, quotes with their speakers, and captions."""
     quotes = {q.id: q for q in story.quotes}
     doc.heading(words["story"])
-    # captions are kept apart from the body; like a lead picture they come before the text
-    for caption in story.captions:
-        doc.para(_marked(story, f"[{words['figure']}: {caption.text}]", caption.sources))
     for section in story.sections:
         if section.heading:
             doc.heading(section.heading)
@@ -292,6 +289,11 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
         doc.heading(words["quotes"])
         for quote in rest:
             doc.para(quote_line(story, words, quote, None))
+    if story.captions:
+        # captions describe the sources' pictures: kept apart so they never read as body text
+        doc.heading(words["captions"])
+        for caption in story.captions:
+            doc.para(_marked(story, f"[{words['figure']}: {caption.text}]", caption.sources))
 
 
 def _back(doc: _Doc, story: Story, words: dict[str, str]) -> None:
@@ -353,10 +355,12 @@ def render(story: Story, layout: Layout, options: Options) -> bytes:
     doc = _Doc(options.ascii, options.width, [])
     _front(doc, story, words)
     if story.sections or story.captions or story.quotes:
-        contents = [words["story"]]
+        headings = [s.heading for s in story.sections if s.heading and has_words(clean(s.heading))]
+        contents = [f"{words['story']}: {'; '.join(headings)}" if headings else words["story"]]
         shown = {b.quote for b in story.blocks() if b.quote}
         parts: tuple[tuple[str, object], ...] = (
             ("quotes", [q for q in story.quotes if q.id not in shown]),
+            ("captions", story.captions),
             ("by_the_numbers", story.facts), ("sources_differ", story.conflicts),
             ("timeline", story.timeline), ("people", story.people), ("sources", story.sources))
         for key, items in parts:
