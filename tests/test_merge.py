@@ -223,6 +223,8 @@ def test_non_conflicts() -> None:
 
 
 def test_sample_scores_full_marks(tmp_path: Path) -> None:
+    if not SCORER.is_file():
+        pytest.skip(f"answer key not available at {SCORER} (CI has ../shared beside the clone)")
     spec = importlib.util.spec_from_file_location("score", SCORER)
     assert spec and spec.loader
     scorer = importlib.util.module_from_spec(spec)
