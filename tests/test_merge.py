@@ -154,6 +154,19 @@ def test_reported_speech_is_not_a_quote_and_unknown_speaker_is_none() -> None:
     assert [q.speaker for q in story.quotes] == [None]
 
 
+def test_a_quote_never_inherits_a_speaker_when_someone_else_is_named() -> None:
+    d = doc(
+        "s1",
+        [
+            ("paragraph", "“I ran to the classrooms on the first floor as fast as I could,” said Paul Martin."),
+            ("paragraph", "The mayor, Claire Dubois, welcomed “an exemplary act of courage” and planned a ceremony."),
+        ],
+    )
+    story = merge([d])
+    speakers = {q.text.strip("“”. "): q.speaker for q in story.quotes}
+    assert speakers.get("an exemplary act of courage") in (None, "Claire Dubois")
+
+
 def _conflict_values(story: Story) -> list[set[str]]:
     return [{c.value.lower() for c in k.claims} for k in story.conflicts]
 

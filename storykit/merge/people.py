@@ -19,10 +19,10 @@ NAME_RE = re.compile(rf"(?<![\w’']){_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP})*")
 SPEECH = (
     r"said|says|say|told|tells|telling|wrote|writes|added|adds|explained|explains|recalled|recalls|"
     r"repeated|posted|tweeted|stated|declared|announced|insisted|continued|asked|replied|shouted|"
-    r"exclaimed|admitted|revealed|confirmed|described|warned|put it|remembered|"
+    r"exclaimed|admitted|revealed|confirmed|described|warned|put it|remembered|praised|hailed|called it|"
     r"a déclaré|a dit|dit|a expliqué|explique|a raconté|raconte|confie|a confié|a ajouté|ajoute|"
     r"a écrit|écrit|a tweeté|témoigne|a témoigné|souligne|assure|a assuré|affirme|a affirmé|"
-    r"poursuit|lance|a lancé|se souvient|résume|déclare"
+    r"poursuit|lance|a lancé|se souvient|résume|déclare|a salué|salue|a dénoncé|dénonce|estime|a estimé"
 )
 SPEECH_RE = re.compile(rf"\b(?:{SPEECH})\b", re.I)
 OUTLET_RE = re.compile(

@@ -97,6 +97,15 @@ def _attribute(
     return who, (outs[0] if outs else None), True
 
 
+def _outside(sent: str, spans: list[Span]) -> str:
+    """The sentence with its quoted spans blanked out."""
+    chars = list(sent)
+    for s in spans:
+        for i in range(max(0, s.start), min(len(sent), s.end)):
+            chars[i] = " "
+    return "".join(chars)
+
+
 def find_mentions(sid: str, parts: list[tuple[int, str]], reg: Registry) -> list[Mention]:
     """Every direct quote in one source's paragraphs, in order, with speaker and outlet."""
     mentions: list[Mention] = []
@@ -124,7 +133,11 @@ def find_mentions(sid: str, parts: list[tuple[int, str]], reg: Registry) -> list
                     continue
                 speaker, outlet, has_verb = _attribute(sent, span, local, reg, timeline)
                 if not has_verb and last is not None and (last.spans[-1][0] in (index, index - 1)):
-                    speaker, outlet = last.speaker, last.outlet
+                    # a quote without a speech verb continues the previous speaker only when the
+                    # sentence names nobody else; otherwise its speaker is unknown, never guessed
+                    named = {id(p) for _, _, p in reg.mentions(_outside(sent, local))}
+                    if not named or named == {id(last.speaker)}:
+                        speaker, outlet = last.speaker, last.outlet
                 m = Mention(
                     sid,
                     [(index, span.start + sstart, span.end + sstart)],
