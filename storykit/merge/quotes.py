@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from storykit.merge.people import FEMALE, MALE, SPEECH_RE, PersonInfo, Registry, outlets_in
+from storykit.merge.people import FEMALE, MALE, NAME_RE, SPEECH_RE, PersonInfo, Registry, outlets_in
 from storykit.merge.text import Span, key, quote_spans, split_sentences, words
 
 _TERM_BEFORE = re.compile(
@@ -135,8 +135,10 @@ def find_mentions(sid: str, parts: list[tuple[int, str]], reg: Registry) -> list
                 if not has_verb and last is not None and (last.spans[-1][0] in (index, index - 1)):
                     # a quote without a speech verb continues the previous speaker only when the
                     # sentence names nobody else; otherwise its speaker is unknown, never guessed
-                    named = {id(p) for _, _, p in reg.mentions(_outside(sent, local))}
-                    if not named or named == {id(last.speaker)}:
+                    outside = _outside(sent, local)
+                    named = {id(p) for _, _, p in reg.mentions(outside)}
+                    full_names = [m for m in NAME_RE.finditer(outside) if " " in m.group(0)]
+                    if named == {id(last.speaker)} or (not named and not full_names):
                         speaker, outlet = last.speaker, last.outlet
                 m = Mention(
                     sid,
