@@ -84,12 +84,37 @@ def plain_letters(text: str) -> str:
             out.append(hole)
             continue
         out.append(ch)
-    result = "".join(out)
+    result = _latin_lookalikes("".join(out))
     while True:
         folded = _drop_contextual(result)
         if folded == result:
             return result
         result = folded
+
+
+# Cyrillic and Greek letters drawn like Latin ones: inside a Latin word they are a homoglyph
+# (a spoofed or mistyped name), and would make "Jеan Dupont" a second person.
+_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁӏАВЕКМНОРСТХІЈЅοΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdlABEKMHOPCTXIJSoABEZHIKMNOPTYX",
+)
+_LOOKALIKE_SET = frozenset(chr(c) for c in _LOOKALIKES)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _latin_lookalikes(text: str) -> str:
+    """Latin words with their Cyrillic or Greek look-alike letters made Latin (other words untouched)."""
+    if not any(ch in _LOOKALIKE_SET for ch in text):
+        return text
+
+    def fold(match: re.Match[str]) -> str:
+        word = match.group()
+        others = [ch for ch in word if not (ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"))]
+        if len(others) < len(word) and all(ch in _LOOKALIKE_SET for ch in others):
+            return word.translate(_LOOKALIKES)
+        return word
+
+    return _WORD.sub(fold, text)
 
 
 def _in_word(chars: list[str], i: int) -> bool:
@@ -337,7 +362,7 @@ def clean(doc: RawDocument, source_id: str) -> CleanDocument:
     lines: list[_Line] = []
     for number, raw in enumerate(doc.text.split("\n"), start=1):
         text = _fold_line(raw, number, drop)
-        if not text:
+        if not text.strip():  # a line of no-break spaces only is blank too
             continue
         reason = boilerplate(text)
         if reason:
@@ -374,6 +399,10 @@ def _fold_line(raw: str, number: int, drop: _DropFn) -> str:
         if words:
             plain = ", ".join(dict.fromkeys(re.sub(r"[^\w'’-]", "", plain_letters(w)) for w in words))
             drop(number, plain, "styled Unicode letters mapped to plain letters")
+        spoofed = [w for w in _WORD.findall(raw) if _latin_lookalikes(w) != w]
+        if spoofed:
+            latin = ", ".join(dict.fromkeys(_latin_lookalikes(w) for w in spoofed))
+            drop(number, latin, "Cyrillic or Greek look-alike letters in a Latin word mapped to Latin")
     # Collapse runs of ordinary spaces only: no-break spaces are typography, not noise.
     return re.sub(r"[ \t]+", " ", folded).strip(" \t")
 

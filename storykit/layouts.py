@@ -64,6 +64,29 @@ class Layout:
         )
 
 
+def template_error(env: jinja2.Environment, subdir: str, name: str, exc: jinja2.TemplateError) -> LayoutError:
+    """A LayoutError naming the template and line at fault (an included or imported one too)."""
+    import traceback
+
+    import jinja2
+
+    where, line = name, None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where, line = exc.name or name, exc.lineno
+    else:
+        # Jinja rewrites the traceback so its frames point at template files and lines.
+        roots = [str(p) for p in getattr(env.loader, "searchpath", [])]
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            root = next((r for r in roots if frame.filename.startswith(r.rstrip("/") + "/")), None)
+            if root is not None:
+                where, line = frame.filename[len(root.rstrip("/")) + 1 :], frame.lineno
+                break
+    message = getattr(exc, "message", None) or str(exc)
+    at = f" on line {line}" if line else ""
+    hint = f"fix the template{at}, or remove --layout to use the default"
+    return LayoutError(f"{subdir}/{where}", f"template error{at}: {message}", hint)
+
+
 def load_layout(name_or_path: str | None = None) -> Layout:
     """The layout by built-in name or folder path; it falls back to 'default' file by file."""
     default = builtin_root() / "default"

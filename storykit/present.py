@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -31,14 +30,29 @@ LANGUAGE_NAMES = {
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
 
 
+def _strings_file(layout: Layout, relative: str) -> dict[str, str]:
+    """One strings file of the layout, checked."""
+    path = layout.find(relative)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LayoutError(str(path), f"is not valid JSON ({exc})", "fix the file, or remove --layout") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise LayoutError(str(path), "must map names to strings", 'e.g. {"sources": "Sources"}')
+    return data
+
+
 def strings(layout: Layout, language: str) -> dict[str, str]:
     """UI strings for the story's language, falling back to English key by key."""
-    base: dict[str, str] = json.loads(layout.read_text("strings/en.json"))
+    base = _strings_file(layout, "strings/en.json")
     primary = language.split("-")[0].lower()
     if primary != "en":
-        # a language without a strings file falls back to English
-        with contextlib.suppress(LayoutError):
-            base.update(json.loads(layout.read_text(f"strings/{primary}.json")))
+        try:
+            base.update(_strings_file(layout, f"strings/{primary}.json"))
+        except LayoutError as error:
+            # a language without a strings file falls back to English; a broken one is an error
+            if "has no file" not in error.problem:
+                raise
     return base
 
 
@@ -125,3 +139,8 @@ def display_date(iso: str | None, language: str = "en") -> str:
     ]
     months = months_fr if language.startswith("fr") else months_en
     return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def is_web_url(url: str | None) -> bool:
+    """Whether a URL may become a link: http(s) only, never javascript:, file: or data:."""
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))

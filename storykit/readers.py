@@ -6,6 +6,7 @@ import codecs
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -107,7 +108,7 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
     if not data.strip():
         raise SourceError(where, "holds only whitespace", "remove it or add the article text")
     text = decode(data, where)
-    if not text.strip():
+    if not _visible(text):
         raise SourceError(where, "has no text (whitespace only)", "remove it or add the article text")
     meta = SourceMeta()
     if kind == "html":
@@ -116,8 +117,11 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
         text, meta = _read_markdown(text)
     else:
         text = join_wrapped(text)
-    if not text.strip():
+    if not _visible(text):
         raise SourceError(where, "has no article text", "check that the file holds the article")
+    if meta.url is not None and not _web_url(meta.url):
+        # only a web address may become a link in the outputs (never javascript:, file:, data:)
+        meta = _with(meta, url=None)
     if meta.language is None:
         meta = _with(meta, language=detect_language(text))
     return RawDocument(
@@ -128,6 +132,16 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
         meta=meta,
         kind=kind,
     )
+
+
+def _visible(text: str) -> bool:
+    """True when the text holds something besides whitespace and invisible format characters."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
+def _web_url(url: str) -> bool:
+    """True for an absolute http(s) address."""
+    return re.match(r"https?://[^\s/]", url.strip(), re.I) is not None
 
 
 def decode(data: bytes, where: str = "") -> str:
@@ -256,7 +270,10 @@ def _with(meta: SourceMeta, **changes: Any) -> SourceMeta:
 
 
 def detect_language(text: str) -> str | None:
-    """A best guess of the text's language from function words, or None when unsure."""
+    """A best guess of the text's language from its script or function words, or None when unsure."""
+    by_script = _script_language(text)
+    if by_script:
+        return by_script
     words = re.findall(r"[^\W\d_]+", text.lower())[:3000]
     if len(words) < 5:
         return None
@@ -266,6 +283,22 @@ def detect_language(text: str) -> str | None:
     if best < 3 or best < 1.3 * runner_up:
         return None
     return lang
+
+
+def _script_language(text: str) -> str | None:
+    """'he', 'ar', 'fa' or 'ur' when most letters are Hebrew or Arabic script (right to left)."""
+    letters = [ch for ch in text[:20000] if ch.isalpha()]
+    if not letters:
+        return None
+    hebrew = sum(1 for ch in letters if "\u0590" <= ch <= "\u05ff" or "\ufb1d" <= ch <= "\ufb4f")
+    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u08ff" or "\ufb50" <= ch <= "\ufeff")
+    if hebrew > len(letters) / 2:
+        return "he"
+    if arabic > len(letters) / 2:
+        if any(ch in "ٹڈڑںےۓ" for ch in letters):
+            return "ur"
+        return "fa" if any(ch in "پچژگی" for ch in letters) else "ar"
+    return None
 
 
 # -- HTML ------------------------------------------------------------------------------------

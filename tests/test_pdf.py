@@ -59,7 +59,7 @@ def _text(data: bytes, tmp_path: Path) -> str:
 
 def _squash(text: str) -> str:
     # pdftotext drops line-end hyphens and breaks lines: compare without spaces and hyphens.
-    return re.sub(r"[\s\-\u00ad]", "", text)
+    return re.sub(r"[\s\-\u00ad\u2010]", "", text)
 
 
 def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
@@ -174,20 +174,19 @@ def test_story_json_attached(rendered: bytes, story: Story) -> None:
 
 
 def test_text_layer_has_quotes_and_facts_in_order(rendered: bytes, story: Story, tmp_path: Path) -> None:
-    """Every fact and quote is in the text, in reading order, with its note markers."""
+    """Every fact and every quote is in the text, each in reading order, with its note markers."""
     text = _squash(_text(rendered, tmp_path))
-    expected = [story.meta.title]
-    expected += [part for f in story.facts for part in (f.value, f.label)]
     quotes = {q.id: q for q in story.quotes}
     attributions = {"q-1": "Jean Dupont, told Le Parisien", "q-2": "Jean Dupont", "q-3": "Unattributed"}
-    for block in story.blocks():
-        if block.quote:
-            expected += [quotes[block.quote].text, attributions[block.quote]]
-    position = 0
-    for item in expected:
-        found = text.find(_squash(item), position)
-        assert found >= 0, f"{item!r} missing or out of order"
-        position = found
+    in_order = [[story.meta.title] + [part for f in story.facts for part in (f.value, f.label)],
+                [story.meta.title] + [part for b in story.blocks() if b.quote
+                                      for part in (quotes[b.quote].text, attributions[b.quote])]]
+    for expected in in_order:
+        position = 0
+        for item in expected:
+            found = text.find(_squash(item), position)
+            assert found >= 0, f"{item!r} missing or out of order"
+            position = found
     assert "[1,2,3]" in text
     for number, source in enumerate(story.sources, 1):
         assert _squash(source.file) in text and f"[{number}" in text
@@ -323,3 +322,176 @@ def test_text_formats_do_not_import_weasyprint() -> None:
     """Importing the PDF adapter does not load WeasyPrint (only rendering does)."""
     code = "import sys, storykit.formats.pdf; assert 'weasyprint' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+# ---------- Layout on real and messy stories: no near-empty page, every text once ----------
+
+LONG_WORD = "Rettungsschwimmerausbildungsverordnungsänderungsgesetzentwurfsbegründung"
+LONG_URL = "https://example.org/" + "/".join(["a-very-long-path-segment-without-any-break"] * 4) + "?q=" + "x" * 90
+
+
+def stress_story(language: str = "en") -> Story:
+    """A messy story: 40 facts, 15 conflicts, 30 quotes, 12 sources, long words and URLs, an Arabic passage."""
+    from storykit.model import Claim, Conflict, Event, Fact, Quote, Source
+
+    fr = language == "fr"
+    sources = tuple(
+        Source(f"s{n}", f"source-{n:02d}-{LONG_WORD[:30]}.html", f"{n:064d}", f"Titre numéro {n} de l’article"
+               if fr else f"Article number {n} on the rescue", outlet=f"Outlet {n}" if n % 3 else None,
+               url=f"{LONG_URL}&n={n}" if n % 2 else None, published=f"2025-07-{n + 1:02d}",
+               language=language, copy_of="s1" if n == 12 else None)
+        for n in range(1, 13))
+    ids = [s.id for s in sources]
+
+    def cite(n: int, k: int) -> tuple[str, ...]:
+        return tuple(ids[(n + i) % len(ids)] for i in range(k))
+
+    word = "Le sauveteur" if fr else "The rescuer"
+    sentence = ("a grimpé sur la corniche du sixième étage et a passé les enfants un par un à un voisin "
+                if fr else "climbed onto the sixth-floor ledge and passed the children one by one to a neighbour ")
+    quotes = tuple(Quote(f"q-{n}", (f"Citation {n} : " if fr else f"Quote {n}: ") + sentence * (1 + n % 4),
+                         cite(n, 1 + n % 5), speaker=None if n % 7 == 0 else f"Speaker {n % 5}",
+                         outlet=f"Outlet {n % 4 + 1}" if n % 2 else None) for n in range(1, 31))
+    sections: list[Section] = []
+    q = iter(quotes)
+    for s in range(1, 11):
+        blocks: list[Block] = []
+        for p in range(1, 5):
+            text = f"{word} {s}.{p} " + sentence * (2 + (s * p) % 5)
+            if s == 3 and p == 2:
+                text += f" {LONG_WORD} {LONG_URL} "
+            if s == 5 and p == 1:
+                text += " قال المنقذ إنه لم يفكر مرتين قبل أن يتسلق الحافة لإنقاذ الأطفال. "
+            blocks.append(Block(f"p-{s}-{p}", "paragraph", text.strip(), cite(s + p, 1 + p % 3)))
+            for _ in range(1 if p % 2 else 0):
+                quote = next(q, None)
+                if quote:
+                    blocks.append(Block(f"b-{quote.id}", "quote", quote.text, quote.sources,
+                                        speaker=quote.speaker, quote=quote.id))
+        heading = None if s == 1 else (f"Intertitre {s} : " if fr else f"Subhead {s}: ") + (
+            LONG_WORD if s == 4 else "a long subhead that runs over several lines of the rail")
+        sections.append(Section(f"sec-{s}", heading, tuple(blocks)))
+    rest = [quote for quote in q]
+    sections.append(Section("sec-quotes", "Quotes" if not fr else "Citations", tuple(
+        Block(f"b-{quote.id}", "quote", quote.text, quote.sources, speaker=quote.speaker, quote=quote.id)
+        for quote in rest)))
+    facts = tuple(Fact(f"f-{n}", ("count", "age", "date", "floor", "height")[n % 5],
+                       f"{'Chiffre' if fr else 'Figure'} {n % 13} {'de la liste' if n % 4 else LONG_WORD[:40]}",
+                       f"{n * 7} {'personnes' if fr else 'people'}" if n % 6 else LONG_WORD, f"fact {n}",
+                       cite(n, 1 + n % 6)) for n in range(1, 41))
+    conflicts = tuple(Conflict(f"c-{n}", (f"Sujet {n}" if fr else f"Topic {n}") + (f" {LONG_WORD}" if n == 3 else ""),
+                               tuple(Claim(f"value {n}-{k}", f"wording {n}-{k} " + sentence, cite(n + k, 1 + k % 3))
+                                     for k in range(1 + n % 3 + 1)), note="Note." if n % 4 == 0 else "")
+                      for n in range(1, 16))
+    timeline = tuple(Event(f"{n} July", f"Event {n} " + sentence, cite(n, 1), f"2025-07-{n:02d}") for n in range(1, 21))
+    meta = Meta(title=("Un concierge sur une corniche au sixième étage sauve six voisins d’un incendie, "
+                       "et toute la ville parle de son courage" if fr else
+                       "A caretaker on a sixth-floor ledge saves six neighbours from a fire, and the whole "
+                       "city talks about his courage") + f" {LONG_WORD}",
+                slug="stress", language=language, dek=sentence.capitalize().strip() + ".", place="Paris",
+                date="2025-07-04", kicker="Paris", summary=tuple(f"{word} {n} " + sentence for n in range(1, 5)))
+    return Story(meta=meta, sources=sources, sections=tuple(sections), quotes=quotes, facts=facts,
+                 conflicts=conflicts, timeline=timeline)
+
+
+def _pages(data: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page (pdftotext), without its whitespace."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    return ["".join(page.split()) for page in text.split("\f")[:-1]]
+
+
+def _real_story() -> Story:
+    """The story merged from the repository's seeds, as `storykit build` makes it."""
+    from storykit.pipeline import merge_sources
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("no seeds/ folder")
+    return merge_sources([seeds])
+
+
+STORIES = {
+    "sample": (sample_story, 3),
+    "real": (_real_story, 9),
+    "stress-en": (lambda: stress_story("en"), 18),
+    "stress-fr": (lambda: stress_story("fr"), 18),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(STORIES))
+def laid(request: pytest.FixtureRequest, layout: Layout) -> tuple[str, Story, bytes]:
+    """Each test story, rendered once."""
+    make, _ = STORIES[request.param]
+    story = make()
+    return request.param, story, pdf.render(story, layout, Options(source_date_epoch=EPOCH))
+
+
+def test_no_page_is_nearly_empty(laid: tuple[str, Story, bytes], tmp_path: Path) -> None:
+    """The opening flows into the story; no box leaves a blank or near-blank page; few pages."""
+    name, _, data = laid
+    pages = _pages(data, tmp_path)
+    assert len(pages) <= STORIES[name][1], f"{name}: {len(pages)} pages"
+    median = sorted(len(p) for p in pages)[len(pages) // 2]
+    thin = [n for n, page in enumerate(pages[:-1], 1) if len(page) < 0.4 * median]
+    assert not thin, f"{name}: nearly empty page(s) {thin} ({[len(p) for p in pages]})"
+
+
+def test_story_starts_on_the_first_page(laid: tuple[str, Story, bytes], tmp_path: Path) -> None:
+    """Page 1 holds the headline and the start of the lead paragraph (with its drop cap)."""
+    _, story, data = laid
+    first = _squash(_pages(data, tmp_path)[0])
+    lead = next(b for b in story.blocks() if b.kind == "paragraph")
+    assert _squash(story.meta.title)[:40] in first
+    assert _squash(lead.text)[1:30] in first
+
+
+def test_every_text_once(laid: tuple[str, Story, bytes], tmp_path: Path) -> None:
+    """Every fact value, quote, conflict topic and claim value and every source's outlet, title and
+    file is in the text layer; each quote exactly once (pull quotes are never repeated)."""
+    name, story, data = laid
+    text = _squash("".join(_pages(data, tmp_path)))
+    wanted = [f.value for f in story.facts] + [c.topic for c in story.conflicts]
+    wanted += [claim.value for c in story.conflicts for claim in c.claims]
+    wanted += [x for s in story.sources for x in (s.outlet, s.title, s.file) if x]
+    missing = [item for item in wanted if _squash(item) not in text]
+    assert not missing, f"{name}: missing {missing[:5]}"
+    for quote in story.quotes:
+        if any(b.quote == quote.id for b in story.blocks()):
+            assert text.count(_squash(quote.text)) == 1, f"{name}: {quote.text[:40]!r} not exactly once"
+
+
+def test_editorial_limits(laid: tuple[str, Story, bytes], layout: Layout) -> None:
+    """A compact key-figures box, at most three pull quotes, every fact in the back matter."""
+    _, story, _ = laid
+    source = pdf.html(story, layout, Options())
+    numbers = source.split('id="sk-numbers"', 1)[1].split("</section>", 1)[0] if story.facts else ""
+    assert numbers.count('class="fact"') == min(len(story.facts), pdf.KEY_FACTS)
+    assert source.count('class="quote pull"') <= pdf.PULL_QUOTES
+    if len(story.facts) > pdf.KEY_FACTS:
+        assert all(f'id="sk-all-{f.id}"' in source for f in story.facts)
+    assert source.count('class="quote ') == sum(1 for b in story.blocks() if b.kind == "quote")
+
+
+def test_key_facts_rank_by_support() -> None:
+    """By the numbers shows the best-supported figures, one per value, at most KEY_FACTS."""
+    story = stress_story()
+    key = pdf._key_facts(story)
+    assert len(key) == pdf.KEY_FACTS
+    support = [story.independent(f.sources) for f in key]
+    assert support == sorted(support, reverse=True)
+    assert min(support) >= max(story.independent(f.sources) for f in story.facts if f not in key) - 0
+    assert len({f.value for f in key}) == len(key)
+
+
+def test_every_story_is_pdf_ua(laid: tuple[str, Story, bytes]) -> None:
+    """The messy and real stories stay PDF/UA-1 (structure check and page-validation)."""
+    name, story, data = laid
+    assert _a11y_problems(data, story.meta.language) == [], name
+    page = pytest.importorskip("page")
+    report = page.validate_pdf_bytes(data, profile="ua1")
+    assert report.is_compliant, (name, [(f.rule_id, f.message) for f in report.failures][:5])

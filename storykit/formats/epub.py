@@ -25,7 +25,7 @@ from storykit.codec import dumps
 from storykit.cover import cover_alt, cover_png
 from storykit.errors import LayoutError, RenderError
 from storykit.formats import Options
-from storykit.layouts import Layout
+from storykit.layouts import Layout, template_error
 from storykit.model import Fact, Quote, Story
 
 XHTML = "application/xhtml+xml"
@@ -237,13 +237,25 @@ def _clean(value: Any) -> Any:
 def _words(layout: Layout, language: str) -> dict[str, str]:
     """Shared UI strings plus the EPUB's own, in the story's language with English fallback."""
     words = present.strings(layout, language)
-    words.update(json.loads(layout.read_text("epub/strings/en.json")))
+    words.update(_strings_file(layout, "epub/strings/en.json"))
     primary = language.split("-")[0].lower()
     if primary != "en":
         # No translation: the English strings stay.
         with contextlib.suppress(LayoutError):
-            words.update(json.loads(layout.read_text(f"epub/strings/{primary}.json")))
+            layout.find(f"epub/strings/{primary}.json")
+            words.update(_strings_file(layout, f"epub/strings/{primary}.json"))
     return words
+
+
+def _strings_file(layout: Layout, relative: str) -> dict[str, str]:
+    """A layout's strings file, or a LayoutError naming it and the line at fault."""
+    try:
+        data = json.loads(layout.read_text(relative))
+    except ValueError as exc:
+        raise LayoutError(relative, f"is not valid JSON ({exc})", "fix the file, or remove --layout") from None
+    if not isinstance(data, dict):
+        raise LayoutError(relative, "is not a JSON object of strings", "fix the file, or remove --layout")
+    return data
 
 
 def _anchor_order(story: Story, extra_quotes: tuple[Quote, ...]) -> list[str]:
@@ -297,7 +309,7 @@ def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]
     try:
         text = env.get_template(name).render(context)
     except jinja2.TemplateError as exc:
-        raise LayoutError(f"epub/{name}", f"template error: {exc}", "fix the template") from exc
+        raise template_error(env, "epub", name, exc) from None
     data = text.encode("utf-8")
     try:
         etree.fromstring(data)

@@ -23,8 +23,8 @@ from storykit import present
 from storykit.codec import dumps
 from storykit.errors import LayoutError, RenderError, StorykitError
 from storykit.formats import Options
-from storykit.layouts import Layout
-from storykit.model import Block, Quote, Story
+from storykit.layouts import Layout, template_error
+from storykit.model import Block, Event, Fact, Quote, Story
 
 if TYPE_CHECKING:
     import jinja2
@@ -38,8 +38,18 @@ MARGIN_MM = 20.0  # left and right page margins of story.css, for the figure's d
 # layout cost of one column in WeasyPrint 70, for little gain at this story length.
 BODY_COLUMNS = 1
 EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
-
-
+# Editorial limits that keep the layout sound whatever the merge produces.
+KEY_FACTS = 8  # "By the numbers" shows the best-supported figures; the back matter lists them all
+FACT_KINDS = ("count", "floor", "height", "distance", "age", "date", "weekday", "year")  # rank when tied
+PULL_QUOTES = 3  # at most this many quotes are set large; the others are blockquotes in the flow
+PULL_EVERY = 8  # and at most one per this many body blocks, never closer than this to another
+PULL_CHARS = (25, 240)  # a pull quote is short enough to set large and long enough to say something
+BRIEF_RAIL_CHARS = 650  # a longer "In brief" runs full width instead of in the rail beside the lead
+RAIL_LINE_CHARS, TEXT_LINE_CHARS = 22, 73  # characters per line in the rail and in the text column
+RAIL_LINE_PT, TEXT_LINE_PT = 11.5, 13.8
+MIN_LEAD_PT = 130.0  # lines of story before the key figures interrupt it
+TIMELINE_ROWS = 12  # events per timeline drawing; a longer timeline is drawn in parts that may break
+RUNNING_TITLE_CHARS = 90
 def render(story: Story, layout: Layout, options: Options) -> bytes:
     """The story as PDF/UA-1 bytes, identical for identical inputs."""
     import weasyprint
@@ -76,11 +86,16 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
     """The HTML handed to WeasyPrint (all story text escaped by the template)."""
     import jinja2
 
-    words = present.strings(layout, story.meta.language)
+    words = _words(layout, story.meta.language)
     lang = story.meta.language or "en"
     paper_width = PAPER[options.paper][1]
+    key = _key_facts(story)
+    brief_rail = _brief_in_rail(story)
     try:
         return _template(layout).render(
+            key_facts=key, all_facts=_fact_groups(story) if len(key) < len(story.facts) else [],
+            brief_rail=brief_rail, numbers_after=_numbers_after(story, brief_rail),
+            pulls=_pull_quotes(story), headline_size=_headline_size(story.meta.title),
             story=story, meta=story.meta, words=words, lang=lang, rtl=present.is_rtl(lang),
             credit=present.credit_line(story, words), outlets=_outlets(story),
             kicker=_kicker(story), keywords=", ".join(_keywords(story)),
@@ -96,15 +111,15 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
             language_name=present.language_name,
             copy_label=words.get("copy_of", "copy of"),
             captions_title=words.get("captions", "Captions"),
-            timeline_svg=_timeline_svg(story, words, paper_width - 2 * MARGIN_MM),
+            web_url=present.is_web_url,
+            timeline_svgs=_timeline_svgs(story, words, paper_width - 2 * MARGIN_MM),
             timeline_caption=_timeline_span(story, lang),
         )
     except jinja2.TemplateNotFound as exc:
         raise LayoutError(f"pdf/{exc.name}", f"layout '{layout.name}' has no PDF template",
                           "add it, or remove --layout to use the default") from None
     except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or f"pdf/{TEMPLATE}"
-        raise LayoutError(where, f"template error: {exc}", "fix the template or fall back to the default") from None
+        raise template_error(layout.templates("pdf"), "pdf", TEMPLATE, exc) from None
 
 
 @functools.lru_cache(maxsize=8)
@@ -119,7 +134,9 @@ def page_css(story: Story, layout: Layout, options: Options) -> str:
     size = PAPER[options.paper][0]
     marks = " bleed: 3mm; marks: crop;" if options.print_marks else ""
     folio = f'{_css_string(words["page"])} " " counter(page) " " {_css_string(words["of"])} " " counter(pages)'
-    return f"@page {{ size: {size};{marks} @bottom-center {{ content: {folio}; }} }}\n"
+    title = _css_string(_shorten(" ".join(story.meta.title.split()), RUNNING_TITLE_CHARS))
+    return (f"@page {{ size: {size};{marks} @bottom-center {{ content: {folio}; }} "
+            f"@top-left {{ content: {title}; }} }}\n")
 
 
 # ---------- Layout, shared by render() and page_map() ----------
@@ -239,6 +256,126 @@ def _raise_on_errors(records: list[logging.LogRecord], path: str) -> None:
                           "the PDF would not be valid PDF/UA-1; fix the layout's template or CSS")
 
 
+# ---------- Editorial choices: what goes where ----------
+
+def _words(layout: Layout, language: str) -> dict[str, str]:
+    """The layout's strings in the story's language (English fallback)."""
+    return present.strings(layout, language)
+
+
+def _support(story: Story, source_ids: tuple[str, ...]) -> int:
+    known = {s.id for s in story.sources}
+    ids = tuple(i for i in source_ids if i in known)
+    return story.independent(ids) if ids else 0
+
+
+def _key_facts(story: Story, limit: int = KEY_FACTS) -> list[Fact]:
+    """The figures for "By the numbers": most independent sources first, then by kind; one per value."""
+    def rank(item: tuple[int, Fact]) -> tuple[int, int, int, int]:
+        index, fact = item
+        kind = FACT_KINDS.index(fact.kind) if fact.kind in FACT_KINDS else len(FACT_KINDS)
+        return (-_support(story, fact.sources), -len(fact.sources), kind, index)
+
+    chosen: list[Fact] = []
+    values: set[str] = set()
+    for _, fact in sorted(enumerate(story.facts), key=rank):
+        value = " ".join(fact.value.casefold().replace("-", " ").split())
+        if value in values:
+            continue
+        values.add(value)
+        chosen.append(fact)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+@dataclass(frozen=True)
+class _FactGroup:
+    """Every reported figure under one label, for the back matter."""
+
+    label: str
+    facts: tuple[Fact, ...]
+
+
+def _fact_groups(story: Story) -> list[_FactGroup]:
+    groups: dict[str, list[Fact]] = {}
+    for fact in story.facts:
+        groups.setdefault(fact.label or fact.kind, []).append(fact)
+    return [_FactGroup(label, tuple(facts)) for label, facts in groups.items()]
+
+
+def _lines_pt(text: str, chars: int, line_pt: float) -> float:
+    return -(-len(text) // chars) * line_pt
+
+
+def _brief_pt(story: Story) -> float:
+    """About how tall "In brief" is in the rail, with the first section's subhead above it."""
+    first = story.sections[0] if story.sections else None
+    heading = _lines_pt(first.heading, 18, 13.0) + 12 if first and first.heading else 0.0
+    lines = sum(_lines_pt(line, RAIL_LINE_CHARS, RAIL_LINE_PT) + 6 for line in story.meta.summary)
+    return heading + 30.0 + lines
+
+
+def _brief_in_rail(story: Story) -> bool:
+    """Whether "In brief" goes in the rail beside the lead: when it is short and the lead section is
+    longer than it (a section holds its rail, so a taller rail would leave a hole); else full width."""
+    summary = story.meta.summary
+    if not story.sections or not 0 < len(summary) <= 5 or sum(map(len, summary)) > BRIEF_RAIL_CHARS:
+        return False
+    text = sum(_lines_pt(b.text, TEXT_LINE_CHARS, TEXT_LINE_PT) for b in story.sections[0].blocks)
+    return text >= 1.15 * _brief_pt(story) + 60  # with room for the key figures under the rail
+
+
+def _numbers_after(story: Story, brief_rail: bool) -> str:
+    """The block after which "By the numbers" runs: past the rail's "In brief" and a few lines of lead."""
+    if not story.sections or not story.sections[0].blocks:
+        return ""
+    blocks = story.sections[0].blocks
+    need = max(MIN_LEAD_PT, 1.15 * _brief_pt(story) if brief_rail else 0.0)  # err long: no hole
+    text_pt = 0.0
+    for index, block in enumerate(blocks):
+        text_pt += _lines_pt(block.text, TEXT_LINE_CHARS, TEXT_LINE_PT)
+        next_is_para = index + 1 < len(blocks) and blocks[index + 1].kind == "paragraph"
+        if text_pt >= need and block.kind == "paragraph" and next_is_para:
+            return block.id
+    return blocks[-1].id
+
+
+def _pull_quotes(story: Story) -> frozenset[str]:
+    """The ids of the quote blocks set large: the best-supported few, spread through the story."""
+    blocks = story.blocks()
+    quotes = {q.id: q for q in story.quotes}
+    limit = min(PULL_QUOTES, len(blocks) // PULL_EVERY or 1)
+    candidates = []
+    for index, block in enumerate(blocks):
+        if block.kind != "quote" or not PULL_CHARS[0] <= len(block.text) <= PULL_CHARS[1] or index < 3:
+            continue
+        quote = quotes.get(block.quote or "")
+        sources = quote.sources if quote else block.sources
+        speaker = bool(block.speaker or (quote and quote.speaker))
+        candidates.append((-_support(story, sources), not speaker, abs(len(block.text) - 120), index, block.id))
+    chosen: list[tuple[int, str]] = []
+    for *_, index, block_id in sorted(candidates):
+        if len(chosen) == limit:
+            break
+        if all(abs(index - other) >= PULL_EVERY for other, _ in chosen):
+            chosen.append((index, block_id))
+    return frozenset(block_id for _, block_id in chosen)
+
+
+def _headline_size(title: str) -> str:
+    """A size class for the headline, so a long one stays within three or four lines."""
+    n = len(title)
+    return "short" if n <= 48 else "medium" if n <= 80 else "long" if n <= 130 else "very-long"
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
 # ---------- Wording and metadata ----------
 
 def _quote_of(story: Story, block: Block) -> Quote | None:
@@ -328,23 +465,35 @@ def _timeline_span(story: Story, lang: str) -> str:
     return f"{present.display_date(dated[0], lang)} – {present.display_date(dated[-1], lang)}."
 
 
-def _timeline_svg(story: Story, words: dict[str, str], width_mm: float) -> Markup:
-    """The timeline as an SVG figure; its <title> is the full text alternative (PDF /Alt)."""
-    if not story.timeline:
+def _timeline_svgs(story: Story, words: dict[str, str], width_mm: float) -> list[Markup]:
+    """The timeline drawn in parts of at most TIMELINE_ROWS events, so a long one can break across pages."""
+    events = story.timeline
+    parts = [events[i:i + TIMELINE_ROWS] for i in range(0, len(events), TIMELINE_ROWS)]
+    out = []
+    for n, part in enumerate(parts):
+        title = words["timeline"] if n == 0 else f"{words['timeline']} ({words['continued']})"
+        out.append(_timeline_svg(story, part, title, width_mm))
+    return out
+
+
+def _timeline_svg(story: Story, events: Iterable[Event], title: str, width_mm: float) -> Markup:
+    """Timeline events as an SVG figure; its <title> is the full text alternative (PDF /Alt)."""
+    events = tuple(events)
+    if not events:
         return Markup("")
     px = width_mm * 96 / 25.4  # CSS px, so the drawing is at 1:1 with the text around it
     axis, text_x, line_h = 150.0, 168.0, 15.0
     when_chars, what_chars = 22, max(30, int((px - text_x) / 6.1))
     rows: list[tuple[list[str], list[str], str, float]] = []
     y = 14.0
-    for event in story.timeline:
-        when = textwrap.wrap(event.when, when_chars) or [""]
-        what = textwrap.wrap(event.what, what_chars) or [""]
+    for event in events:
+        when = textwrap.wrap(event.when, when_chars, break_on_hyphens=False) or [""]
+        what = textwrap.wrap(event.what, what_chars, break_on_hyphens=False) or [""]
         rows.append((when, what, present.note_marker(story, event.sources), y))
         y += max(len(when), len(what)) * line_h + 12
     height = y - 4
-    alt = f"{words['timeline']}. " + " ".join(
-        f"{e.when}: {e.what} {present.note_marker(story, e.sources)}".strip() for e in story.timeline)
+    alt = f"{title}. " + " ".join(
+        f"{e.when}: {e.what} {present.note_marker(story, e.sources)}".strip() for e in events)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(alt)}" '
            f'viewBox="0 0 {px:.1f} {height:.1f}" width="{px:.1f}" height="{height:.1f}">',
            f"<title>{escape(alt)}</title>",
