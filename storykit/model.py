@@ -45,6 +45,7 @@ class Block:
     speaker: str | None = None
     quote: str | None = None  # id of the Quote this block shows
     truncated: bool = False  # the source's text stops mid-sentence
+    language: str | None = None  # set when the block is in another language than the story
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,7 @@ def _with(meta: SourceMeta, **changes: Any) -> SourceMeta:
 
 def detect_language(text: str) -> str | None:
     """A best guess of the text's language from its script or function words, or None when unsure."""
-    by_script = _script_language(text)
+    by_script = script_language(text)
     if by_script:
         return by_script
     words = re.findall(r"[^\W\d_]+", text.lower())[:3000]
@@ -285,7 +285,7 @@ def detect_language(text: str) -> str | None:
     return lang
 
 
-def _script_language(text: str) -> str | None:
+def script_language(text: str) -> str | None:
     """'he', 'ar', 'fa' or 'ur' when most letters are Hebrew or Arabic script (right to left)."""
     letters = [ch for ch in text[:20000] if ch.isalpha()]
     if not letters:

@@ -435,8 +435,6 @@ def test_rtl_source_gets_rtl_dir_and_lang(tmp_path: Path, text: str, lang: str) 
     assert [f for f in check_text(_only(out, ".txt").decode()) if f.level == "error"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the model has no per-block language: an Arabic or Hebrew passage "
-                   "in an English story gets neither dir nor lang in the EPUB (see report)")
 @pytest.mark.parametrize(("text", "lang"), [(ARABIC, "ar"), (HEBREW, "he")])
 def test_rtl_passage_in_english_story_is_marked(tmp_path: Path, text: str, lang: str) -> None:
     article = f"Fire In Paris\n\n{BASE}\n\n{text}\n\nThe mayor praised the caretaker on Saturday for his courage.\n"

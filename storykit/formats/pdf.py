@@ -112,6 +112,7 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
             copy_label=words.get("copy_of", "copy of"),
             captions_title=words.get("captions", "Captions"),
             web_url=present.is_web_url,
+            is_rtl=present.is_rtl,
             timeline_svgs=_timeline_svgs(story, words, paper_width - 2 * MARGIN_MM),
             timeline_caption=_timeline_span(story, lang),
         )

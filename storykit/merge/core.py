@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -232,7 +233,7 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
     return Story(
         meta=meta,
         sources=sources,
-        sections=sections,
+        sections=_mark_languages(sections, meta.language),
         quotes=quotes,
         facts=facts,
         people=people,
@@ -612,3 +613,16 @@ def _meta(
         kicker=kicker,
         summary=summary,
     )
+
+
+def _mark_languages(sections: tuple[Section, ...], language: str) -> tuple[Section, ...]:
+    """Blocks written in another script than the story's carry their language (for lang and dir)."""
+    from storykit.readers import script_language
+
+    primary = language.split("-")[0].lower()
+
+    def marked(block: Block) -> Block:
+        own = script_language(block.text)
+        return dataclasses.replace(block, language=own) if own and own != primary else block
+
+    return tuple(dataclasses.replace(s, blocks=tuple(marked(b) for b in s.blocks)) for s in sections)
