@@ -28,6 +28,8 @@ LANGUAGE_NAMES = {
     "zh": "Chinese",
 }
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
+QUOTE_MARKS = {"fr": ("«\u202f", "\u202f»"), "de": ("„", "“")}
+DEFAULT_MARKS = ("“", "”")
 
 
 def _strings_file(layout: Layout, relative: str) -> dict[str, str]:
@@ -144,3 +146,8 @@ def display_date(iso: str | None, language: str = "en") -> str:
 def is_web_url(url: str | None) -> bool:
     """Whether a URL may become a link: http(s) only, never javascript:, file: or data:."""
     return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
+def quote_marks(language: str) -> tuple[str, str]:
+    """Opening and closing quotation marks for a language (« » with thin spaces in French)."""
+    return QUOTE_MARKS.get(language.split("-")[0].lower(), DEFAULT_MARKS)

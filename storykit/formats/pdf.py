@@ -113,6 +113,8 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
             captions_title=words.get("captions", "Captions"),
             web_url=present.is_web_url,
             is_rtl=present.is_rtl,
+            qo=present.quote_marks(lang)[0],
+            qc=present.quote_marks(lang)[1],
             timeline_svgs=_timeline_svgs(story, words, paper_width - 2 * MARGIN_MM),
             timeline_caption=_timeline_span(story, lang),
         )

@@ -22,8 +22,6 @@ from storykit.textrules import (
 )
 
 NO_BREAK_SPACES = frozenset("\u00a0\u202f\u2007")
-QUOTE_MARKS = {"fr": ("«\u202f", "\u202f»"), "de": ("„", "“")}
-DEFAULT_MARKS = ("“", "”")
 
 ASCII_FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2039": "'",
@@ -212,7 +210,7 @@ def _marked(story: Story, text: str, sources: tuple[str, ...]) -> str:
 
 def quote_line(story: Story, words: dict[str, str], quote: Quote, block: Block | None) -> str:
     """A quote as one paragraph naming its speaker and outlet, with any other wordings."""
-    opening, closing = QUOTE_MARKS.get(story.meta.language.split("-")[0].lower(), DEFAULT_MARKS)
+    opening, closing = present.quote_marks(story.meta.language)
     speaker = quote.speaker or (block.speaker if block else None)
     text = block.text if block else quote.text
     sources = block.sources if block and block.sources else quote.sources
