@@ -107,6 +107,7 @@ class Fact:
     value: str
     text: str
     sources: tuple[str, ...]
+    disputed: bool = False  # the value takes part in a conflict: never shown as settled
 
 
 @dataclass(frozen=True)

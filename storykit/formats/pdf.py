@@ -273,7 +273,7 @@ def _support(story: Story, source_ids: tuple[str, ...]) -> int:
 
 
 def _key_facts(story: Story, limit: int = KEY_FACTS) -> list[Fact]:
-    """The figures for "By the numbers": most independent sources first, then by kind; one per value."""
+    """The figures for "By the numbers": undisputed, most independent sources first, then by kind."""
     def rank(item: tuple[int, Fact]) -> tuple[int, int, int, int]:
         index, fact = item
         kind = FACT_KINDS.index(fact.kind) if fact.kind in FACT_KINDS else len(FACT_KINDS)
@@ -282,6 +282,8 @@ def _key_facts(story: Story, limit: int = KEY_FACTS) -> list[Fact]:
     chosen: list[Fact] = []
     values: set[str] = set()
     for _, fact in sorted(enumerate(story.facts), key=rank):
+        if fact.disputed:
+            continue  # a contested figure is shown with every account, never as a key figure
         value = " ".join(fact.value.casefold().replace("-", " ").split())
         if value in values:
             continue

@@ -23,30 +23,162 @@ from storykit.textrules import (
 
 NO_BREAK_SPACES = frozenset("\u00a0\u202f\u2007")
 
-ASCII_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2039": "'",
-    "\u203a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
-    "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ", "\u202f": " ",
-    "\u2007": " ", "\u00b7": "-", "\u2022": "-", "\u00d7": "x", "\u00f7": "/", "\u2044": "/",
-    "\u00df": "ss", "\u1e9e": "SS", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u0152": "OE",
-    "\u00f8": "o", "\u00d8": "O", "\u0111": "d", "\u0110": "D", "\u00f0": "d", "\u00d0": "D",
-    "\u00fe": "th", "\u00de": "Th", "\u0142": "l", "\u0141": "L", "\u0131": "i", "\u0127": "h",
-    "\u0126": "H", "\u014b": "ng", "\u014a": "Ng", "\u00a9": "(c)", "\u00ae": "(R)",
-    "\u2122": "(TM)", "\u00b0": " degrees", "\u20ac": "EUR", "\u00a3": "GBP", "\u00a5": "JPY",
-    "\u00a2": "c", "\u00a7": "section", "\u00b6": "paragraph", "\u00bd": "1/2", "\u00bc": "1/4",
-    "\u00be": "3/4", "\u00aa": "a", "\u00ba": "o", "\u00bf": "?", "\u00a1": "!", "\u2192": "->",
-    "\u2190": "<-", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u00b1": "+/-",
-})
-GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", [
-    "a", "b", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s",
-    "s", "t", "y", "f", "ch", "ps", "o"
-], strict=True))
-CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ", [
-    "a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
-    "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "-", "y", "-", "e", "yu", "ya", "i",
-    "ye", "yi", "g"
-], strict=True))
+ASCII_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u2039": "'",
+        "\u203a": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u00b7": "-",
+        "\u2022": "-",
+        "\u00d7": "x",
+        "\u00f7": "/",
+        "\u2044": "/",
+        "\u00df": "ss",
+        "\u1e9e": "SS",
+        "\u00e6": "ae",
+        "\u00c6": "AE",
+        "\u0153": "oe",
+        "\u0152": "OE",
+        "\u00f8": "o",
+        "\u00d8": "O",
+        "\u0111": "d",
+        "\u0110": "D",
+        "\u00f0": "d",
+        "\u00d0": "D",
+        "\u00fe": "th",
+        "\u00de": "Th",
+        "\u0142": "l",
+        "\u0141": "L",
+        "\u0131": "i",
+        "\u0127": "h",
+        "\u0126": "H",
+        "\u014b": "ng",
+        "\u014a": "Ng",
+        "\u00a9": "(c)",
+        "\u00ae": "(R)",
+        "\u2122": "(TM)",
+        "\u00b0": " degrees",
+        "\u20ac": "EUR",
+        "\u00a3": "GBP",
+        "\u00a5": "JPY",
+        "\u00a2": "c",
+        "\u00a7": "section",
+        "\u00b6": "paragraph",
+        "\u00bd": "1/2",
+        "\u00bc": "1/4",
+        "\u00be": "3/4",
+        "\u00aa": "a",
+        "\u00ba": "o",
+        "\u00bf": "?",
+        "\u00a1": "!",
+        "\u2192": "->",
+        "\u2190": "<-",
+        "\u2264": "<=",
+        "\u2265": ">=",
+        "\u2260": "!=",
+        "\u00b1": "+/-",
+    }
+)
+GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρσςτυφχψω",
+        [
+            "a",
+            "b",
+            "g",
+            "d",
+            "e",
+            "z",
+            "i",
+            "th",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "x",
+            "o",
+            "p",
+            "r",
+            "s",
+            "s",
+            "t",
+            "y",
+            "f",
+            "ch",
+            "ps",
+            "o",
+        ],
+        strict=True,
+    )
+)
+CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "yo",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "-",
+            "y",
+            "-",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "ye",
+            "yi",
+            "g",
+        ],
+        strict=True,
+    )
+)
 
 
 def _words(story: Story, layout: Layout) -> dict[str, str]:
@@ -132,8 +264,9 @@ def sentence_case(text: str) -> str:
     """An ALL CAPS heading rewritten with capitals only at word starts."""
     if not caps_heading(text):
         return text
-    return re.sub(r"[^\W\d_]{2,}", lambda m: m.group()[0] + m.group()[1:].lower()
-                  if m.group().isupper() else m.group(), text)
+    return re.sub(
+        r"[^\W\d_]{2,}", lambda m: m.group()[0] + m.group()[1:].lower() if m.group().isupper() else m.group(), text
+    )
 
 
 @dataclass
@@ -277,8 +410,9 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
             if block.kind == "heading":
                 doc.heading(block.text)
             elif block.kind == "quote" or quote:
-                doc.para(quote_line(story, words, quote or Quote(block.id, block.text, block.sources,
-                                                                 block.speaker), block))
+                doc.para(
+                    quote_line(story, words, quote or Quote(block.id, block.text, block.sources, block.speaker), block)
+                )
             else:
                 doc.para(block_line(story, words, block))
     shown = {b.quote for b in story.blocks() if b.quote}
@@ -298,7 +432,12 @@ def _back(doc: _Doc, story: Story, words: dict[str, str]) -> None:
     """Key figures, disagreements, timeline, people and the numbered sources."""
     if story.facts:
         doc.heading(words["by_the_numbers"])
-        doc.items([_marked(story, f"{f.label}: {f.value}", f.sources) for f in story.facts])
+        doc.items(
+            [
+                _marked(story, f"{f.label}: {f.value}" + (f" ({words['disputed']})" if f.disputed else ""), f.sources)
+                for f in story.facts
+            ]
+        )
     if story.conflicts:
         doc.heading(words["sources_differ"])
         doc.items([conflict_line(story, c.topic, c.claims, c.note) for c in story.conflicts])
@@ -359,8 +498,12 @@ def render(story: Story, layout: Layout, options: Options) -> bytes:
         parts: tuple[tuple[str, object], ...] = (
             ("quotes", [q for q in story.quotes if q.id not in shown]),
             ("captions", story.captions),
-            ("by_the_numbers", story.facts), ("sources_differ", story.conflicts),
-            ("timeline", story.timeline), ("people", story.people), ("sources", story.sources))
+            ("by_the_numbers", story.facts),
+            ("sources_differ", story.conflicts),
+            ("timeline", story.timeline),
+            ("people", story.people),
+            ("sources", story.sources),
+        )
         for key, items in parts:
             if items:
                 contents.append(words[key])

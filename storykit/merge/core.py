@@ -219,7 +219,7 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
         official=lambda name: official(roles.get(name, ())),
     )
     sections, body_sentences, heading_drops = _body(clusters, copies, quotes, quote_of, mentions, docs, context)
-    facts = build_facts(seen, copies, context.language)
+    facts = build_facts(seen, copies, context.language, lambda f: is_disputed(f, disputed_values, disputed_slots))
     places = tuple(
         Place(name, tuple(sorted(sids, key=sid_order)))
         for name, sids in sorted(reg.places.items(), key=lambda kv: (-len(kv[1]), kv[0]))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from storykit.merge.align import sid_order
 from storykit.merge.conflicts import Seen
-from storykit.merge.numbers import CARDINALS, ORDINALS, parse_number
+from storykit.merge.numbers import CARDINALS, ORDINALS, Figure, parse_number
 from storykit.merge.text import excerpt, wordset
 from storykit.model import Fact
 
@@ -187,7 +188,9 @@ def label_and_value(seen: Seen, language: str) -> tuple[str, str] | None:
     return None  # dates, weekdays and years belong to the timeline
 
 
-def build_facts(seen: list[Seen], copies: dict[str, str], language: str) -> tuple[Fact, ...]:
+def build_facts(
+    seen: list[Seen], copies: dict[str, str], language: str, disputed: Callable[[Figure], bool] = lambda _: False
+) -> tuple[Fact, ...]:
     """One fact per (label, value), with every source; most supported first, then by kind."""
     groups: dict[tuple[str, str], list[Seen]] = defaultdict(list)
     kinds: dict[tuple[str, str], str] = {}
@@ -212,5 +215,6 @@ def build_facts(seen: list[Seen], copies: dict[str, str], language: str) -> tupl
         first = min(items, key=lambda s: (s.origin != "body", sid_order(s.sid), s.sentence_id))
         text = excerpt(first.sentence, first.figure.start, first.figure.end)
         sources = tuple(sorted({s.sid for s in items}, key=sid_order))
-        facts.append(Fact(f"f-{n}", kinds[(label, value)], label, value, text, sources))
+        contested = any(disputed(s.figure) for s in items)
+        facts.append(Fact(f"f-{n}", kinds[(label, value)], label, value, text, sources, disputed=contested))
     return tuple(facts)
