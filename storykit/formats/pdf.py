@@ -388,7 +388,7 @@ def _quote_of(story: Story, block: Block) -> Quote | None:
 
 
 def _attribution(story: Story, block: Block, words: dict[str, str]) -> str:
-    """'Jean Dupont, told Le Parisien', 'Jean Dupont', or 'Unattributed'."""
+    """'A. Name, told Example Daily', 'A. Name', or 'Unattributed'."""
     quote = _quote_of(story, block)
     speaker = block.speaker or (quote.speaker if quote else None)
     outlet = quote.outlet if quote else None
