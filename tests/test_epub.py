@@ -255,7 +255,7 @@ def test_metadata_follows_the_content(epub_sample: Epub) -> None:
     assert epub_sample.meta("schema:accessMode") == ["textual", "visual"]
     assert "alternativeText" in epub_sample.meta("schema:accessibilityFeature")
     assert epub_sample.meta("schema:accessibilityHazard") == ["none"]
-    assert "All 2 images" in epub_sample.meta("schema:accessibilitySummary")[0]
+    assert "Each of its 2 images" in epub_sample.meta("schema:accessibilitySummary")[0]
     assert epub_sample.meta("dcterms:conformsTo") == []
     assert "EPUB/images/timeline.svg" in epub_sample.zip.namelist()
 
