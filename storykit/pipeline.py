@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import signal
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from storykit.document import CleanDocument
 from storykit.errors import OutputError, StorykitError
@@ -15,6 +19,10 @@ from storykit.formats import Format, Options, get_format
 from storykit.layouts import Layout
 from storykit.manifest import Manifest
 from storykit.model import Story
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Progress = Callable[[str], None]
 
@@ -90,15 +98,267 @@ def merge_sources(
 
 
 def render_all(
-    story: Story, formats: Sequence[str], layout: Layout, options: Options, progress: Progress = _quiet
+    story: Story,
+    formats: Sequence[str],
+    layout: Layout,
+    options: Options,
+    progress: Progress = _quiet,
+    *,
+    worker: PdfWorker | None = None,
 ) -> dict[Format, bytes]:
-    """Every requested format rendered in memory, in registry order."""
-    rendered: dict[Format, bytes] = {}
-    for name in formats:
-        fmt = get_format(name)
+    """Every requested format rendered in memory, in registry order.
+
+    With a `worker`, WeasyPrint's layout and the PDF run in that second process while this one
+    renders the other formats; the EPUB takes the worker's page map, so the story is laid out
+    once. The bytes are the same either way.
+    """
+    fmts = [get_format(name) for name in formats]
+    wanted = {fmt.name for fmt in fmts}
+    if worker is None or not wanted & LAYOUT_FORMATS:
+        rendered: dict[Format, bytes] = {}
+        for fmt in fmts:
+            progress(f"rendering {fmt.name}")
+            rendered[fmt] = fmt.renderer()(story, layout, options)
+        return rendered
+    return _render_beside(worker, story, fmts, layout, options, progress)
+
+
+def _render_beside(
+    worker: PdfWorker, story: Story, fmts: list[Format], layout: Layout, options: Options, progress: Progress
+) -> dict[Format, bytes]:
+    """render_all with the PDF's layout in the worker; errors are raised in the formats' order."""
+    wanted = {fmt.name for fmt in fmts}
+    job = worker.submit(story, layout, options, pages="epub" in wanted, pdf="pdf" in wanted)
+    progress("laying out the PDF in a second process")
+    results: dict[str, bytes] = {}
+    failures: dict[str, BaseException] = {}
+    # Formats that need no layout first, while the worker lays the story out.
+    for fmt in fmts:
+        if fmt.name in LAYOUT_FORMATS:
+            continue
         progress(f"rendering {fmt.name}")
-        rendered[fmt] = fmt.renderer()(story, layout, options)
-    return rendered
+        try:
+            results[fmt.name] = fmt.renderer()(story, layout, options)
+        except Exception as exc:  # kept, so it is raised in the same order as a sequential build
+            failures[fmt.name] = exc
+    if "epub" in wanted:
+        try:
+            results["epub"] = render_epub(story, layout, options, lambda: job.page_map(), progress)
+        except Exception as exc:
+            failures["epub"] = exc
+    if "pdf" in wanted:
+        try:
+            results["pdf"] = job.pdf()
+        except Exception as exc:
+            failures["pdf"] = exc
+    for fmt in fmts:
+        if fmt.name in failures:
+            raise failures[fmt.name]
+    return {fmt: results[fmt.name] for fmt in fmts}
+
+
+def render_epub(
+    story: Story,
+    layout: Layout,
+    options: Options,
+    pages: Callable[[], Mapping[str, int]],
+    progress: Progress = _quiet,
+) -> bytes:
+    """The EPUB for a page map computed elsewhere: what epub.render() makes, without a second layout."""
+    epub = importlib.import_module("storykit.formats.epub")  # ebooklib, Pillow: loaded while the worker works
+    page_map = pages()
+    progress("rendering epub")
+    data: bytes = epub.build(story, layout, options, page_map)
+    return data
+
+
+# ---------- The PDF worker: WeasyPrint in a second process ----------
+
+LAYOUT_FORMATS = frozenset({"pdf", "epub"})  # the formats that need WeasyPrint's layout
+
+
+def _portable(exc: BaseException) -> tuple[str, Any]:
+    """An exception in a form that survives the pipe (StorykitError's __init__ does not unpickle)."""
+    if isinstance(exc, StorykitError):
+        return "storykit", (type(exc).__module__, type(exc).__qualname__, exc.path, exc.problem, exc.hint)
+    import traceback
+
+    return "other", (f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)))
+
+
+def _restored(kind: str, payload: Any) -> Exception:
+    """The exception _portable() packed."""
+    if kind == "storykit":
+        module, name, path, problem, hint = payload
+        cls = getattr(importlib.import_module(module), name, None)
+        if isinstance(cls, type) and issubclass(cls, StorykitError):
+            return cls(path, problem, hint)
+        return StorykitError(path, problem, hint)
+    message, trace = payload
+    error = RuntimeError(f"in the PDF worker: {message}")
+    error.add_note(f"the worker's traceback:\n{trace}")  # shown with STORYKIT_DEBUG=1
+    return error
+
+
+def _pdf_worker_main(conn: Connection, parents_end: Connection | None = None) -> None:
+    """The worker's loop: import WeasyPrint now, then lay out and write one story per job."""
+    if parents_end is not None:
+        parents_end.close()  # a forked copy: closed, so the parent's exit reaches us as EOF
+    # Ctrl-C reaches the whole process group: the parent decides, and closes the worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import weasyprint  # noqa: F401  # the point of the worker: this import overlaps the merge
+
+    from storykit.formats import pdf
+
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        number, story, layout, options, want_pages, want_pdf = job
+        try:
+            if want_pages:
+                conn.send((number, "pages", pdf.page_map(story, layout, options)))
+            if want_pdf:
+                conn.send((number, "pdf", pdf.render(story, layout, options)))
+        except BaseException as exc:
+            conn.send((number, "error", _portable(exc)))
+        finally:
+            _forget_layouts(pdf)
+
+
+def _forget_layouts(pdf: Any) -> None:
+    """Drop the PDF adapter's cached layouts once a job is done: a long-lived worker (watch) would
+    otherwise keep the last four documents, about 17 MiB each for the sample, 300 MiB for 30,000 words."""
+    forget = getattr(getattr(pdf, "_laid_out", None), "cache_clear", None)
+    if callable(forget):
+        forget()
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+class PdfWorker:
+    """A second process that imports WeasyPrint at once and renders the PDF (and its page map).
+
+    Start it at the beginning of a build, so the import overlaps reading and merging; a watch
+    session keeps one for every rebuild. If it dies, the work is done in this process instead.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        # fork: the child starts with storykit already imported (spawn would import it again)
+        fork = _can_fork()
+        context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+        self._conn, child = multiprocessing.Pipe()
+        self._process: BaseProcess = context.Process(
+            target=_pdf_worker_main, args=(child, self._conn) if fork else (child,), name="storykit-pdf", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._jobs = 0
+        self._alive = True
+
+    def submit(self, story: Story, layout: Layout, options: Options, *, pages: bool, pdf: bool) -> PdfJob:
+        """Hand the worker a story; the answers are collected through the returned job."""
+        self._jobs += 1
+        job = PdfJob(self, self._jobs, story, layout, options)
+        if self._alive:
+            try:
+                self._conn.send((job.number, story, layout, options, pages, pdf))
+            except Exception:  # a broken pipe, or something that does not pickle: do the work here
+                self._alive = False
+                self._process.terminate()
+        return job
+
+    def _receive(self, job: PdfJob) -> bool:
+        """Read the next answer to `job` into it (False: the worker is gone)."""
+        while self._alive:
+            try:
+                number, kind, payload = self._conn.recv()
+            except (EOFError, OSError):
+                self._alive = False
+                break
+            if number == job.number:  # answers to an abandoned earlier job are dropped
+                job.answers[kind] = payload
+                return True
+        return False
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker still answers (a dead one is replaced by work in this process)."""
+        return self._alive and self._process.is_alive()
+
+    def close(self, *, now: bool = False) -> None:
+        """Stop the worker: an idle one exits at once; a busy one (now=True, e.g. after Ctrl-C) is terminated,
+        and so is one that never had a job (it may still be importing WeasyPrint)."""
+        if not now and self._jobs:
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(None)
+            self._process.join(timeout=1.0)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=1.0)
+        self._conn.close()
+        self._alive = False
+
+    def __enter__(self) -> PdfWorker:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(now=kind is not None)
+
+
+class PdfJob:
+    """One story handed to a PdfWorker: its page map and PDF bytes, as they come back."""
+
+    def __init__(self, worker: PdfWorker, number: int, story: Story, layout: Layout, options: Options) -> None:
+        self.worker = worker
+        self.number = number
+        self.inputs = (story, layout, options)
+        self.answers: dict[str, Any] = {}
+
+    def _wait(self, kind: str) -> Any:
+        while kind not in self.answers and "error" not in self.answers:
+            if not self.worker._receive(self):
+                return self._here(kind)  # the worker died: do the work in this process
+        if "error" in self.answers:
+            raise _restored(*self.answers["error"])
+        return self.answers[kind]
+
+    def _here(self, kind: str) -> Any:
+        from storykit.formats import pdf
+
+        story, layout, options = self.inputs
+        self.answers[kind] = (pdf.page_map if kind == "pages" else pdf.render)(story, layout, options)
+        return self.answers[kind]
+
+    def page_map(self) -> dict[str, int]:
+        """The 1-based PDF page each section and block starts on (as pdf.page_map gives it)."""
+        pages: dict[str, int] = self._wait("pages")
+        return pages
+
+    def pdf(self) -> bytes:
+        """The PDF bytes (as pdf.render gives them)."""
+        data: bytes = self._wait("pdf")
+        return data
+
+
+def parallel_enabled() -> bool:
+    """Whether builds use a second process: two cores or more, unless STORYKIT_JOBS=1."""
+    if os.environ.get("STORYKIT_JOBS", "").strip() == "1":
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return cores > 1
 
 
 def output_names(story: Story, rendered: dict[Format, bytes], options: Options) -> dict[str, bytes]:
@@ -170,8 +430,15 @@ def build(
     skip_bad: bool = False,
     warn: Progress = _quiet,
     max_bytes: int | None = None,
+    parallel: bool | None = None,
+    worker: PdfWorker | None = None,
 ) -> list[Built]:
-    """Build the edition: merge the sources, render the formats, write them into `out`."""
+    """Build the edition: merge the sources, render the formats, write them into `out`.
+
+    parallel (default: two cores or more) starts a PdfWorker before the merge, so WeasyPrint's
+    import and the PDF's layout overlap the rest of the build; a caller that builds repeatedly
+    (watch) passes its own long-lived `worker` instead.
+    """
     from storykit import cache
     from storykit.manifest import find_manifest, load_manifest
     from storykit.readers import find_sources
@@ -185,8 +452,27 @@ def build(
     if use_cache and (ready := cache.up_to_date(out, key)):
         progress("up to date: sources, layout and options unchanged (use --no-cache to rebuild)")
         return [Built(p.suffix.lstrip("."), p, p.stat().st_size) for p in ready]
-    story = merge_sources(files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
-    return publish(story, out, formats, layout, options, progress, cache_key=key)
+    with _worker_for(formats, parallel, worker) as pdf_worker:
+        story = merge_sources(
+            files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes
+        )
+        return publish(
+            story, out, formats, layout, options, progress, cache_key=key,
+            parallel=pdf_worker is not None, worker=pdf_worker,
+        )
+
+
+@contextlib.contextmanager
+def _worker_for(
+    formats: Sequence[str], parallel: bool | None, given: PdfWorker | None
+) -> Iterator[PdfWorker | None]:
+    """The worker a build uses: the caller's, a new one closed afterwards, or none."""
+    needed = bool({get_format(name).name for name in formats} & LAYOUT_FORMATS)
+    if given is not None or not needed or not (parallel_enabled() if parallel is None else parallel):
+        yield given if needed else None
+        return
+    with PdfWorker() as worker:
+        yield worker
 
 
 def publish(
@@ -197,11 +483,15 @@ def publish(
     options: Options,
     progress: Progress = _quiet,
     cache_key: str | None = None,
+    *,
+    parallel: bool | None = None,
+    worker: PdfWorker | None = None,
 ) -> list[Built]:
     """Render a story in the given formats and write the files atomically."""
     from storykit import cache
 
-    rendered = render_all(story, formats, layout, options, progress)
+    with _worker_for(formats, parallel if worker is None else True, worker) as pdf_worker:
+        rendered = render_all(story, formats, layout, options, progress, worker=pdf_worker)
     files = output_names(story, rendered, options)
     progress(f"writing {len(files)} file{'s' if len(files) != 1 else ''} to {out}")
     record = {cache.MANIFEST: cache.manifest_bytes(cache_key, files)} if cache_key else {}
@@ -216,4 +506,16 @@ def publish(
     ]
 
 
-__all__ = ["Built", "StorykitError", "build", "merge_sources", "publish", "read_and_clean", "render_all"]
+__all__ = [
+    "Built",
+    "PdfJob",
+    "PdfWorker",
+    "StorykitError",
+    "build",
+    "merge_sources",
+    "parallel_enabled",
+    "publish",
+    "read_and_clean",
+    "render_all",
+    "render_epub",
+]
