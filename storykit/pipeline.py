@@ -232,9 +232,7 @@ def _pdf_worker_main(conn: Connection, parents_end: Connection | None = None) ->
 def _forget_layouts(pdf: Any) -> None:
     """Drop the PDF adapter's cached layouts once a job is done: a long-lived worker (watch) would
     otherwise keep the last four documents, about 17 MiB each for the sample, 300 MiB for 30,000 words."""
-    forget = getattr(getattr(pdf, "_laid_out", None), "cache_clear", None)
-    if callable(forget):
-        forget()
+    pdf.forget()
 
 
 def _can_fork() -> bool:
