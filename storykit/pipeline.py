@@ -375,6 +375,16 @@ def _umask() -> int:
     return mask
 
 
+def check_output_folder(folder: Path) -> None:
+    """Fail before any work when the output folder cannot be made (the writes check the rest)."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(str(folder), "is a file, not a folder", "choose another -o")
+    if not folder.exists() and folder.parent.exists() and not folder.parent.is_dir():
+        raise OutputError(str(folder), f"cannot create the output folder: {folder.parent} is a file", "choose another -o")
+    if not folder.exists() and not folder.parent.exists():
+        raise OutputError(str(folder), "its parent folder does not exist", "create it first or choose another -o")
+
+
 def write_atomically(folder: Path, files: dict[str, bytes]) -> list[Path]:
     """Write every file, or none: temporary files first, then renamed into place."""
     try:
@@ -443,6 +453,7 @@ def build(
 
     for name in formats:
         get_format(name)  # fail on an unknown format before any work
+    check_output_folder(out)
     manifest_path = find_manifest(list(sources))
     manifest = load_manifest(manifest_path)
     files = find_sources([p for p in sources if p != manifest_path])
@@ -488,6 +499,7 @@ def publish(
     """Render a story in the given formats and write the files atomically."""
     from storykit import cache
 
+    check_output_folder(out)
     with _worker_for(formats, parallel if worker is None else True, worker) as pdf_worker:
         rendered = render_all(story, formats, layout, options, progress, worker=pdf_worker)
     files = output_names(story, rendered, options)
