@@ -380,7 +380,9 @@ def check_output_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(str(folder), "is a file, not a folder", "choose another -o")
     if not folder.exists() and folder.parent.exists() and not folder.parent.is_dir():
-        raise OutputError(str(folder), f"cannot create the output folder: {folder.parent} is a file", "choose another -o")
+        raise OutputError(
+            str(folder), f"cannot create the output folder: {folder.parent} is a file", "choose another -o"
+        )
     if not folder.exists() and not folder.parent.exists():
         raise OutputError(str(folder), "its parent folder does not exist", "create it first or choose another -o")
 
@@ -462,19 +464,22 @@ def build(
         progress("up to date: sources, layout and options unchanged (use --no-cache to rebuild)")
         return [Built(p.suffix.lstrip("."), p, p.stat().st_size) for p in ready]
     with _worker_for(formats, parallel, worker) as pdf_worker:
-        story = merge_sources(
-            files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes
-        )
+        story = merge_sources(files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
         return publish(
-            story, out, formats, layout, options, progress, cache_key=key,
-            parallel=pdf_worker is not None, worker=pdf_worker,
+            story,
+            out,
+            formats,
+            layout,
+            options,
+            progress,
+            cache_key=key,
+            parallel=pdf_worker is not None,
+            worker=pdf_worker,
         )
 
 
 @contextlib.contextmanager
-def _worker_for(
-    formats: Sequence[str], parallel: bool | None, given: PdfWorker | None
-) -> Iterator[PdfWorker | None]:
+def _worker_for(formats: Sequence[str], parallel: bool | None, given: PdfWorker | None) -> Iterator[PdfWorker | None]:
     """The worker a build uses: the caller's, a new one closed afterwards, or none."""
     needed = bool({get_format(name).name for name in formats} & LAYOUT_FORMATS)
     if given is not None or not needed or not (parallel_enabled() if parallel is None else parallel):
