@@ -181,13 +181,17 @@ def _portable(exc: BaseException) -> tuple[str, Any]:
     """An exception in a form that survives the pipe (StorykitError's __init__ does not unpickle)."""
     if isinstance(exc, StorykitError):
         return "storykit", (type(exc).__module__, type(exc).__qualname__, exc.path, exc.problem, exc.hint)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupt", None
     import traceback
 
     return "other", (f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)))
 
 
-def _restored(kind: str, payload: Any) -> Exception:
+def _restored(kind: str, payload: Any) -> BaseException:
     """The exception _portable() packed."""
+    if kind == "interrupt":
+        return KeyboardInterrupt()
     if kind == "storykit":
         module, name, path, problem, hint = payload
         cls = getattr(importlib.import_module(module), name, None)
