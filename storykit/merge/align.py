@@ -80,6 +80,9 @@ def stem(token: str) -> str:
     return token[:5]
 
 
+SPUN_MARGIN = 4  # words: how much more a source's wording must agree with third sources to win a near tie
+
+
 def prepare(unit: Unit) -> None:
     """Matching key, content words, stems, names and figures of a unit."""
     unit.key = key(unit.text)
@@ -275,9 +278,52 @@ def _paraphrases(units: list[Unit], find: Callable[[int], int], parent: list[int
         members[root] = sorted(members[root] + members.pop(other))
 
 
+def source_naturalness(clusters: list[Cluster]) -> dict[tuple[str, str], int]:
+    """How much more natural one source's wording is than another's, over the statements they share.
+
+    A machine-spun copy swaps words for rarer synonyms ("stated" for "said", "travellers" for "passengers").
+    For two wordings of one statement, each word only one of them uses counts for it when some third source
+    uses that word too. (a, b) > 0: a's words are the ones the other sources use."""
+    vocab: dict[str, set[str]] = defaultdict(set)
+    for c in clusters:
+        for u in c.units:
+            vocab[u.sid] |= set(u.tokens)
+    score: Counter[tuple[str, str]] = Counter()
+    for c in clusters:
+        by_sid: dict[str, Unit] = {}
+        for u in c.units:
+            by_sid.setdefault(u.sid, u)
+        for a, ua in by_sid.items():
+            for b, ub in by_sid.items():
+                if a == b:
+                    continue
+                others = [vocab[x] for x in vocab if x not in (a, b)]
+                common = sum(any(w in v for v in others) for w in ua.tokens - ub.tokens)
+                rare = sum(any(w in v for v in others) for w in ub.tokens - ua.tokens)
+                score[(a, b)] += common - rare
+    return dict(score)
+
+
+def _natural(best: Unit, ranked: list[Unit], naturalness: dict[tuple[str, str], int]) -> Unit:
+    """Among wordings as complete and as clean as `best` (same figures, about as many words), the one from
+    the source whose wording the other sources share (not a synonym-swapped copy)."""
+    n = max(1, len(best.tokens))
+    peers = [
+        u
+        for u in ranked
+        if u.values == best.values and defects(u.text) == defects(best.text) and abs(len(u.tokens) - n) <= 0.15 * n
+    ]
+    for u in peers:
+        if u.sid != best.sid and naturalness.get((u.sid, best.sid), 0) >= SPUN_MARGIN:
+            best = u
+    return best
+
+
 def _choose_reps(clusters: list[Cluster]) -> None:
     """Each cluster's shown wording: the most complete (most figures, then most words), preferring a clean
-    wording over a garbled one when every figure the clean one lacks is stated elsewhere in the story."""
+    wording over a garbled one when every figure the clean one lacks is stated elsewhere in the story, and
+    an original wording over a synonym-swapped copy of it."""
+    naturalness = source_naturalness(clusters)
     everywhere: Counter[tuple[str, str, float, float]] = Counter()
     for c in clusters:
         for f in {f for u in c.units for f in u.values}:
@@ -291,6 +337,7 @@ def _choose_reps(clusters: list[Cluster]) -> None:
             key=lambda u: (-len(u.values), defects(u.text), -len(u.tokens), -len(u.text), sid_order(u.sid), u.index),
         )
         best = ranked[0]
+        best = _natural(best, ranked, naturalness)
         if defects(best.text):
             union = {f for u in c.units for f in u.values}
             for u in sorted(ranked, key=lambda u: (defects(u.text), -len(u.values), -len(u.tokens), -len(u.text))):

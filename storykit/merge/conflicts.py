@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from storykit.merge.align import sid_order
 from storykit.merge.numbers import INF, Figure
-from storykit.merge.text import clause_excerpt
+from storykit.merge.text import clause_excerpt, wordset
 from storykit.model import Claim, Conflict
 
 ORDINAL_WORDS = ("youngest", "second youngest", "third youngest", "fourth youngest")
+ORDINAL_WORDS_FR = ("plus jeune", "deuxième plus jeune", "troisième plus jeune", "quatrième plus jeune")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,59 @@ def _disjoint_groups(items: list[Seen]) -> list[list[Seen]]:
     return keep
 
 
-def count_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
+# conflict topics in the story's language: role → wording ({n}: the counted noun, plural)
+TOPICS: dict[str, dict[str, str]] = {
+    "en": {
+        "": "number of {n}",
+        "rescued": "number of {n} rescued",
+        "hurt": "number of {n} hurt",
+        "dead": "number of {n} dead",
+        "deployed": "number of {n} deployed",
+        "trapped": "number of {n} trapped",
+        "aboard": "number of {n} on board",
+        "floor": "floor",
+        "floor-origin": "floor where the fire started",
+        "age-of": "age of {n}",
+        "time": "time",
+    },
+    "fr": {
+        "": "nombre de {n}",
+        "rescued": "nombre de {n} secourus ou évacués",
+        "hurt": "nombre de {n} blessés",
+        "dead": "nombre de morts",
+        "deployed": "nombre de {n} mobilisés",
+        "trapped": "nombre de {n} bloqués",
+        "aboard": "nombre de {n} à bord",
+        "floor": "étage",
+        "floor-origin": "étage où le feu a pris",
+        "age-of": "âge de {n}",
+        "time": "heure",
+    },
+}
+_NOUN_FR = {"child": "enfants", "baby": "bébés", "person": "personnes", "passenger": "passagers", "adult": "adultes"}
+_FEM_FR = ("personnes", "victimes", "familles", "femmes", "filles", "mères")
+
+
+def topic(role: str, noun: str, language: str) -> str:
+    """A conflict's topic in the story's language ("number of adults rescued", "nombre de morts")."""
+    t = TOPICS.get(language, TOPICS["en"])
+    if language == "fr" and role in ("rescued", "hurt", "deployed", "trapped", "aboard", ""):
+        n = _NOUN_FR.get(noun, noun if noun.endswith(("s", "x")) else noun + "s")
+        text = t.get(role, t[""]).format(n=n)
+        if n in _FEM_FR:
+            for masc, fem in (
+                ("secourus", "secourues"),
+                ("évacués", "évacuées"),
+                ("blessés", "blessées"),
+                ("mobilisés", "mobilisées"),
+                ("bloqués", "bloquées"),
+            ):
+                text = text.replace(masc, fem)
+        return text
+    return t.get(role, t[""]).format(n=_plural(noun) if role in t else noun)
+
+
+def count_conflicts(seen: list[Seen], language: str = "en") -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
     """Counts of one kind of thing in one role that cannot all be true."""
     slots: dict[tuple[str, str], list[Seen]] = defaultdict(list)
     for s in seen:
@@ -83,9 +136,10 @@ def count_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[l
         groups = _disjoint_groups(slots[slot])
         if len(groups) >= 2:
             subject, role = slot
-            noun = _plural(subject)
-            topic = f"number of {noun}" + (f" {role}" if role else "")
-            out.append((topic, slot, groups))
+            if role in TOPICS["en"]:
+                out.append((topic(role, subject, language), slot, groups))
+            else:
+                out.append((f"number of {_plural(subject)} {role}".strip(), slot, groups))
     return out
 
 
@@ -96,7 +150,7 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
-def floor_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
+def floor_conflicts(seen: list[Seen], language: str = "en") -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
     """Floors given for the same role (where a fire started, where people were) that differ."""
     slots: dict[str, list[Seen]] = defaultdict(list)
     for s in seen:
@@ -106,12 +160,53 @@ def floor_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[l
     for role in sorted(slots):
         groups = _disjoint_groups(slots[role])
         if len(groups) >= 2:
-            topic = "floor where the fire started" if role == "origin" else "floor"
-            out.append((topic, ("floor", role), groups))
+            t = TOPICS.get(language, TOPICS["en"])
+            out.append((t["floor-origin"] if role == "origin" else t["floor"], ("floor", role), groups))
     return out
 
 
-def age_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
+_STOP_TIME = wordset(
+    "the a an and but or of to in on at for with from by was were is are had has have been it its that this "
+    "after before about around shortly when while then said says told le la les un une des du de et à au aux "
+    "en dans sur par pour avec selon vers a été est ont qui que"
+)
+
+
+def _stems(sentence: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[^\W\d_]{3,}", sentence.lower()) if w not in _STOP_TIME}
+
+
+def time_conflicts(seen: list[Seen], language: str = "en") -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
+    """Clock times that different sources give for the same happening (their sentences share at least two
+    content words besides the time) and that differ."""
+    items = [s for s in seen if s.figure.kind == "time" and s.origin == "body"]
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    stems = [_stems(s.sentence) for s in items]
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if items[i].sid != items[j].sid and len(stems[i] & stems[j]) >= 2:
+                parent[find(j)] = find(i)
+    comps: dict[int, list[Seen]] = defaultdict(list)
+    for i, s in enumerate(items):
+        comps[find(i)].append(s)
+    out = []
+    t = TOPICS.get(language, TOPICS["en"])
+    for n, (_, comp) in enumerate(sorted(comps.items())):
+        if len({s.sid for s in comp}) < 2:
+            continue
+        groups = _disjoint_groups(comp)
+        if len(groups) >= 2:
+            out.append((t["time"], ("time", str(n)), groups))
+    return out
+
+
+def age_conflicts(seen: list[Seen], language: str = "en") -> list[tuple[str, tuple[str, str], list[list[Seen]]]]:
     """Ages that differ: for a named person, or for unnamed people listed together in the same order."""
     out = []
     named: dict[str, list[Seen]] = defaultdict(list)
@@ -126,7 +221,7 @@ def age_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[lis
     for person in sorted(named):
         groups = _disjoint_groups(named[person])
         if len(groups) >= 2:
-            out.append((f"age of {person}", ("age", person), groups))
+            out.append((TOPICS.get(language, TOPICS["en"])["age-of"].format(n=person), ("age", person), groups))
     # ages named together ("a five-month-old and a one-year-old") line up by rank across sources
     multi = [
         sorted(v, key=lambda s: s.figure.low) for _, v in sorted(sets.items()) if len({x.figure.low for x in v}) >= 2
@@ -173,14 +268,23 @@ def age_conflicts(seen: list[Seen]) -> list[tuple[str, tuple[str, str], list[lis
             if len(groups) >= 2:
                 nouns = Counter(s.figure.subject for s in items if s.figure.subject)
                 noun = sorted(nouns.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if nouns else "child"
+                if language == "fr":
+                    which = ORDINAL_WORDS_FR[rank] if rank < len(ORDINAL_WORDS_FR) else f"n° {rank + 1}"
+                    name = _NOUN_FR.get(noun, noun).rstrip("s")
+                    out.append((f"âge du {which} ({name})", ("age-rank", f"{rank}"), groups))
+                    continue
                 which = ORDINAL_WORDS[rank] if rank < len(ORDINAL_WORDS) else f"number {rank + 1}"
                 out.append((f"age of the {which} {noun}", ("age-rank", f"{rank}"), groups))
     return out
 
 
-def build_conflicts(seen: list[Seen]) -> tuple[list[Conflict], set[tuple[str, float, float]], set[tuple[str, str]]]:
-    """Every conflict, plus the disputed values and slots (kept out of headline, dek and summary)."""
-    found = count_conflicts(seen) + age_conflicts(seen) + floor_conflicts(seen)
+def build_conflicts(
+    seen: list[Seen], language: str = "en"
+) -> tuple[list[Conflict], set[tuple[str, float, float]], set[tuple[str, str]]]:
+    """Every conflict, plus the disputed values and slots (kept out of headline, dek and summary).
+    Topics are worded in the story's language."""
+    found = count_conflicts(seen, language) + age_conflicts(seen, language) + floor_conflicts(seen, language)
+    found += time_conflicts(seen, language)
     conflicts: list[Conflict] = []
     disputed_values: set[tuple[str, float, float]] = set()
     disputed_slots: set[tuple[str, str]] = set()
@@ -200,4 +304,4 @@ def is_disputed(f: Figure, values: set[tuple[str, float, float]], slots: set[tup
         return True
     if f.kind == "floor" and ("floor", f.role) in slots:
         return True
-    return f.kind == "age" and (f.kind, f.low, f.high if f.high != INF else -1) in values
+    return f.kind in ("age", "time") and (f.kind, f.low, f.high if f.high != INF else -1) in values

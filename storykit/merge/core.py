@@ -80,6 +80,26 @@ def _source(doc: CleanDocument, copy_of: str | None) -> Source:
     )
 
 
+# a line about the article rather than the event, which cleaning may leave in ("This story has been updated.")
+_NOTE = re.compile(
+    r"^(?:this (?:story|article|report|post|page) (?:has been|was|is being|will be) (?:updated|corrected|amended|"
+    r"edited|revised)\b[^.!?]{0,80}|an earlier version of this (?:story|article|report)\b[^.!?]{0,160}|"
+    r"(?:cet|l['’]) ?article (?:a été|est|sera) (?:mis à jour|corrigé|modifié|actualisé)\b[^.!?]{0,80}|"
+    r"(?:share|partagez|partager) (?:this|cet) (?:article|story|post)\b[^.!?]{0,60}|"
+    r"(?:this is a developing story|more to follow|article en cours d['’]actualisation)[^.!?]{0,60})[.!]?$",
+    re.I,
+)
+
+
+def _without_notes(doc: CleanDocument) -> CleanDocument:
+    """The document without editorial notes about the article itself; they are logged as dropped."""
+    notes = [p for p in doc.parts if p.kind in BODY_KINDS and _NOTE.match(p.text.strip())]
+    if not notes:
+        return doc
+    drops = tuple(Dropped(doc.id, p.line, p.text, "editorial note about the article") for p in notes)
+    return dataclasses.replace(doc, parts=tuple(p for p in doc.parts if p not in notes), dropped=(*doc.dropped, *drops))
+
+
 def _units(doc: CleanDocument) -> list[Unit]:
     units: list[Unit] = []
     for i, part in enumerate(doc.parts):
@@ -119,10 +139,10 @@ def _person_age_owner(reg: Registry, sentence: str, f: Figure) -> str | None:
 
 
 def _apposition_ages(reg: Registry, sentence: str) -> list[Figure]:
-    """Ages given as "Name, 39," — numbers the general grammar leaves alone."""
+    """Ages given as "Name, 39," or "Name, 52 ans," — numbers the general grammar leaves alone."""
     out = []
     for _s, e, person in reg.mentions(sentence):
-        m = re.match(r"\s*,\s*(\d{1,3})\s*[,.)]", sentence[e:])
+        m = re.match(r"\s*,\s*(\d{1,3})(?:\s*ans)?\s*[,.)]", sentence[e:])
         if m:
             v = int(m.group(1)) * 12.0
             start = e + m.start(1)
@@ -149,7 +169,7 @@ def _story_language(sources: tuple[Source, ...]) -> str:
 
 def merge(docs: Sequence[CleanDocument]) -> Story:
     """One canonical story from cleaned sources; the order of `docs` does not matter."""
-    docs = sorted(docs, key=lambda d: sid_order(d.id))
+    docs = sorted((_without_notes(d) for d in docs), key=lambda d: sid_order(d.id))
     if not docs:
         return Story(meta=Meta(title="Untitled", slug="untitled"), sources=(), sections=())
     texts = {d.id: "\n".join(p.text for p in d.parts if p.kind in BODY_KINDS) for d in docs}
@@ -203,13 +223,13 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
                     if f.kind == "age" and owner is None:
                         owner = _person_age_owner(reg, sent, f)
                     seen.append(Seen(d.id, origin, sent, sentence_id, f, owner))
-    conflicts, disputed_values, disputed_slots = build_conflicts(seen)
+    conflicts, disputed_values, disputed_slots = build_conflicts(seen, _story_language(sources))
 
     def disputed(text: str) -> bool:
         figs = find_all(text) + _apposition_ages(reg, text)
         return any(is_disputed(f, disputed_values, disputed_slots) for f in figs)
 
-    people = _people(reg)
+    people = _people(reg, _story_language(sources))
     timeline, event_date = _timeline(seen, sources)
     roles = {p.name: p.roles for p in people}
     context = BodyContext(
@@ -219,6 +239,7 @@ def merge(docs: Sequence[CleanDocument]) -> Story:
         official=lambda name: official(roles.get(name, ())),
     )
     sections, body_sentences, heading_drops = _body(clusters, copies, quotes, quote_of, mentions, docs, context)
+    quotes = _unshown_quotes(quotes, sections)
     facts = build_facts(seen, copies, context.language, lambda f: is_disputed(f, disputed_values, disputed_slots))
     places = tuple(
         Place(name, tuple(sorted(sids, key=sid_order)))
@@ -328,12 +349,14 @@ def _body(
                             u.sid, part_line[(u.sid, u.part)], u.text, "source heading; the story uses generic ones"
                         )
                     )
-        chunks = chunks_of([c for c in clusters if c.rep.kind != "heading"], copies, lambda c: info[c.id][0])
+        body_clusters = [c for c in clusters if c.rep.kind != "heading"]
+        rank = {c.id: i for i, c in enumerate(order_clusters(body_clusters, copies))}
+        chunks = chunks_of(body_clusters, copies, lambda c: info[c.id][0])
         for ch in chunks:
             if ch.quote:
                 speakers = [by_id[q].speaker for q in info[ch.clusters[0].id][1]]
                 ch.official = any(context.official(s) for s in speakers if s)
-        for role, members in arrange(chunks, context.event_year, context.disputed):
+        for role, members in arrange(chunks, context.event_year, context.disputed, rank):
             plan.append((heading_for(role, context.language), [c for ch in members for c in ch.clusters]))
 
     shown: set[str] = set()
@@ -397,7 +420,39 @@ def _body(
     return tuple(sections), sentences, tuple(drops)
 
 
-def _people(reg: Registry) -> tuple[Person, ...]:
+def _unshown_quotes(quotes: tuple[Quote, ...], sections: tuple[Section, ...]) -> tuple[Quote, ...]:
+    """Quotes minus those the body already prints word for word inside a paragraph (with every variant)
+    that also names their speaker, so a quote is not printed twice: once in its paragraph, once in the list
+    of quotes. A quote with no known speaker stays listed (its speaker is an open question)."""
+    blocks = [b for sec in sections for b in sec.blocks if b.kind == "paragraph"]
+    shown_in_blocks = {b.quote for sec in sections for b in sec.blocks if b.quote}
+
+    def printed(text: str, speaker: str | None) -> bool:
+        """True when the body prints the quote, or most of it (all but a short tail or head sentence), in
+        paragraphs naming the speaker."""
+        if not speaker:
+            return False
+        last = key(speaker).split()[-1:]
+        paras = [key(b.text) for b in blocks if not last or last[0] in key(b.text).split()]
+        k = key(text)
+        if not k:
+            return False
+        if any(k in p for p in paras):
+            return True
+        units = [key(text[s:e]) for s, e in split_sentences(text)]
+        units = [u for u in units if u]
+        found = sum(len(u) for u in units if any(u in p for p in paras))
+        return len(units) > 1 and found >= 0.7 * sum(len(u) for u in units)
+
+    return tuple(
+        q
+        for q in quotes
+        if q.id in shown_in_blocks
+        or not (printed(q.text, q.speaker) and all(printed(v.text, q.speaker) for v in q.variants))
+    )
+
+
+def _people(reg: Registry, language: str = "en") -> tuple[Person, ...]:
     out = []
     for p in reg.people:
         if not p.sources:
@@ -408,6 +463,8 @@ def _people(reg: Registry) -> tuple[Person, ...]:
         age = None
         if p.ages:
             age = str(sorted(p.ages.items(), key=lambda kv: (-len(p.age_sources[kv[0]]), kv[0]))[0][0])
+            if language == "fr":
+                age = f"{age} ans"  # "Marc D., 52 ans", as French writes it
         out.append(Person(p.id, name, tuple(sorted(p.sources, key=sid_order)), variants, roles, age))
     return tuple(out)
 
@@ -575,10 +632,16 @@ def _meta(
         t = narrative[i][0]
         return (-early(i), -min(newsy(t), 3), -support(i), -specificity(t), positions.get(t, 1.0), i)
 
-    def brief_rank(i: int) -> tuple[int, int, float, float, int]:
-        """In-brief order: early, then support weighed above detail."""
+    def copied(i: int) -> bool:
+        """Carried by a copy and its original: wire text the body prints once, and In brief should not
+        print a second time when other sentences will do."""
+        sids = narrative[i][1]
+        return len({roots.get(x, x) for x in sids}) < len(sids)
+
+    def brief_rank(i: int) -> tuple[bool, int, int, float, float, int]:
+        """In-brief order: not wire-copied text, early, then support weighed above detail."""
         t = narrative[i][0]
-        return (-early(i), -min(newsy(t), 3) - 2 * support(i), -specificity(t), positions.get(t, 1.0), i)
+        return (copied(i), -early(i), -min(newsy(t), 3) - 2 * support(i), -specificity(t), positions.get(t, 1.0), i)
 
     ranked = sorted(range(len(narrative)), key=rank)
     if candidates:

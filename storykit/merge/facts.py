@@ -34,6 +34,7 @@ LABELS = {
         "dead": "{N} killed",
         "deployed": "{N} deployed",
         "trapped": "{N} trapped",
+        "aboard": "{N} on board",
         "": "{N}",
         "age_of": "Age of {x}",
         "age_of_noun": "Age of a {x}",
@@ -46,11 +47,12 @@ LABELS = {
         "at_least": "at least {v}",
     },
     "fr": {
-        "rescued": "{N} secourus",
+        "rescued": "{N} secourus ou évacués",
         "hurt": "{N} blessés ou hospitalisés",
-        "dead": "{N} tués",
+        "dead": "{N} morts",
         "deployed": "{N} mobilisés",
         "trapped": "{N} piégés",
+        "aboard": "{N} à bord",
         "": "{N}",
         "age_of": "Âge de {x}",
         "age_of_noun": "Âge d’un {x}",
@@ -72,7 +74,21 @@ _ORDINAL_WORD = {ORDINALS[w]: w for w in _EN_ORDINALS}
 _ORDINAL_WORD_FR = {
     v: k for k, v in ORDINALS.items() if not k.isascii() and k not in ("première", "rez-de-chaussée")
 } | {1: "premier"}
-_NOUN_FR = {"child": "enfant", "baby": "bébé", "person": "personne", "toddler": "bambin"}
+_NOUN_FR = {"child": "enfant", "baby": "bébé", "person": "personne", "toddler": "bambin", "passenger": "passager"}
+# French feminine nouns: the participles of their labels agree ("personnes tuées", "d’une femme")
+FEMININE_FR = wordset(
+    "personne victime famille fille femme mère voisine habitante élève passagère infirmière policière "
+    "enseignante adolescente locataire"
+)
+
+
+def agree_fr(label: str, noun: str) -> str:
+    """A French label with its participles and articles made feminine when its noun is feminine."""
+    if noun not in FEMININE_FR:
+        return label
+    label = re.sub(r"\b(\w+)és\b", r"\1ées", label)
+    label = re.sub(r"\b(secour|mor|évacu)(u|t)s\b", r"\1\2es", label)
+    return label.replace("d’un ", "d’une ")
 
 
 def _plural(noun: str, language: str) -> str:
@@ -127,7 +143,9 @@ def _age_value(seen: Seen, language: str) -> str:
     if f.unit == "year" or (months >= 12 and months % 12 == 0):
         years = months / 12
         n = _number(round(years, 1))
-        return n if seen.person else (f"{n} ans" if language == "fr" else f"{n} year{'s' if years != 1 else ''}")
+        if seen.person:
+            return f"{n} ans" if language == "fr" else n
+        return f"{n} ans" if language == "fr" else f"{n} year{'s' if years != 1 else ''}"
     if f.unit == "week":
         n = _number(round(months * 52 / 12))
         return f"{n} semaines" if language == "fr" else f"{n} weeks"
@@ -169,12 +187,19 @@ def label_and_value(seen: Seen, language: str) -> tuple[str, str] | None:
         if f.role != "deployed" and noun not in ANIMATE:
             return None
         name = _plural(noun, language)
-        return t.get(f.role, "{N}").format(N=name[:1].upper() + name[1:]), _count_value(seen, t)
+        label = t.get(f.role, "{N}").format(N=name[:1].upper() + name[1:])
+        if language == "fr":
+            label = agree_fr(label, _NOUN_FR.get(noun, noun))
+        return label, _count_value(seen, t)
     if f.kind == "age":
         if seen.person:
-            return t["age_of"].format(x=seen.person), _age_value(seen, language)
+            label = t["age_of"].format(x=seen.person)
+            if language == "fr" and seen.person[:1].lower() in "aeiouyéèâîô":
+                label = label.replace("de ", "d’", 1)  # "Âge d’Odile B."
+            return label, _age_value(seen, language)
         if f.subject and f.subject in ANIMATE:
-            return t["age_of_noun"].format(x=f.subject), _age_value(seen, language)
+            label = t["age_of_noun"].format(x=f.subject)
+            return (agree_fr(label, f.subject) if language == "fr" else label), _age_value(seen, language)
         return None
     if f.kind == "floor":
         return t.get(f.role, t["scene"]), _floor_value(f.low, language)

@@ -122,6 +122,17 @@ VAGUE: dict[str, tuple[float, float]] = {
     "milliers": (2000, 9999),
     "plusieurs": (3, 9),
     "quelques": (2, 5),
+    # French approximate group nouns ("une dizaine de personnes") and their English kin
+    "une dizaine": (8, 12),
+    "une douzaine": (10, 14),
+    "une quinzaine": (13, 17),
+    "une vingtaine": (17, 24),
+    "une trentaine": (26, 34),
+    "une quarantaine": (36, 44),
+    "une cinquantaine": (45, 55),
+    "une soixantaine": (55, 65),
+    "une centaine": (80, 120),
+    "un millier": (800, 1200),
 }
 APPROX = (
     "about",
@@ -210,6 +221,9 @@ SYNONYMS: dict[str, str] = {
     "people": "person",
     "resident": "person",
     "personne": "person",
+    "victime": "person",
+    "mort": "person",
+    "passager": "passenger",
     "individual": "person",
     "habitant": "person",
     "gens": "person",
@@ -227,7 +241,24 @@ IRREGULAR = {
 }
 ROLE_VERBS: dict[str, tuple[str, ...]] = {
     "hurt": ("hospital", "injur", "hurt", "wound", "treated", "smoke inhalation", "blessé", "hôpital"),
-    "dead": ("died", "dead", "killed", "mort ", "morts", "tué", "décéd"),
+    "dead": (
+        "died",
+        "dead",
+        "killed",
+        "fatalit",
+        "lost their lives",
+        "lost his life",
+        "lost her life",
+        "mort ",
+        "morts",
+        "mortes",
+        "tué",
+        "décéd",
+        "décès",
+        "perdu la vie",
+        "sans vie",
+    ),
+    "aboard": ("on board", "aboard", "carrying", "à bord", "transportait"),
     "deployed": ("deploy", "dispatched", "mobilis", "mobiliz", "sent to", "déployé"),
     "origin": (
         "broke out",
@@ -249,8 +280,10 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
         "save",
         "saving",
         "lift",
-        "carr",
-        "pass",
+        "carried",
+        "passed",
+        "passing",
+        "passes",
         "guid",
         "pull",
         "evacuat",
@@ -259,6 +292,7 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
         "catch",
         "sauv",
         "secour",
+        "évacu",
     ),
     "trapped": ("trapped", "stuck", "stranded", "bloqué", "coincé", "piégé"),
 }
@@ -369,18 +403,23 @@ def is_plural(word: str) -> bool:
 
 
 def role_of(sentence: str, start: int, end: int) -> str:
-    """The predicate class of a figure, from the words of its clause."""
+    """The predicate class of a figure, from the words of its clause (its own words only when the
+    clause has no other cue: "trois morts", "two dead")."""
     left = max(sentence.rfind(c, 0, start) for c in ".;:")
-    window = sentence[max(left + 1, start - 90) : min(len(sentence), end + 60)].lower()
-    best, pos = "", 10**6
-    for role, stems in ROLE_VERBS.items():
-        for stem in stems:
-            k = window.find(stem)
-            if k >= 0:
-                dist = abs(k - (start - max(left + 1, start - 90)))
-                if dist < pos:
-                    best, pos = role, dist
-    return best
+    blanked = sentence[:start] + " " * (end - start) + sentence[end:]  # the figure's own words are no verb
+    for text in (blanked, sentence + " "):
+        window = text[max(left + 1, start - 90) : min(len(text), end + 60)].lower()
+        best, pos = "", 10**6
+        for role, stems in ROLE_VERBS.items():
+            for stem in stems:
+                k = window.find(stem)
+                if k >= 0:
+                    dist = abs(k - (start - max(left + 1, start - 90)))
+                    if dist < pos:
+                        best, pos = role, dist
+        if best:
+            return best
+    return ""
 
 
 def _qualified(text: str, start: int, value: float) -> tuple[float, float]:
@@ -493,6 +532,27 @@ def find_ages(text: str) -> list[Figure]:
     return out
 
 
+_NOUN_AGE_RE = re.compile(
+    rf"\b(?:un|une|le|la|l['’]|des|les|d['’]un|d['’]une)\s*(?P<noun>[a-zà-ÿ]{{3,}})\s+de\s+(?P<num>{NUM})\s+(?P<unit>ans|mois)\b",
+    re.I,
+)
+
+
+def _noun_ages(text: str) -> list[Figure]:
+    """French ages after a noun: "une femme de 34 ans", "un enfant de 3 mois"."""
+    out = []
+    for m in _NOUN_AGE_RE.finditer(text):
+        noun = m.group("noun")
+        v = parse_number(m.group("num"))
+        if v is None or noun.lower() in ("plus", "moins", "près", "environ", "équivalent"):
+            continue
+        unit = "year" if m.group("unit").lower() == "ans" else "month"
+        months = round(v * (12.0 if unit == "year" else 1.0), 3)
+        s, e = m.start("num"), m.end("unit")
+        out.append(Figure("age", months, months, text[s:e], s, e, subject=singular(noun), unit=unit))
+    return out
+
+
 def find_floors(text: str) -> list[Figure]:
     """Floors: "sixth floor", "6th-floor", "six floors up", "deuxième étage"."""
     out: list[Figure] = []
@@ -598,7 +658,7 @@ def find_all(text: str) -> list[Figure]:
 
 @lru_cache(maxsize=8192)
 def _find_all(text: str) -> tuple[Figure, ...]:
-    figs = find_counts(text) + find_ages(text) + find_floors(text) + find_lengths(text)
+    figs = find_counts(text) + find_ages(text) + _noun_ages(text) + find_floors(text) + find_lengths(text)
     figs += find_times(text) + find_dates(text)
     return tuple(sorted(figs, key=lambda f: (f.start, f.end, f.kind)))
 

@@ -22,7 +22,10 @@ SPEECH = (
     r"exclaimed|admitted|revealed|confirmed|described|warned|put it|remembered|praised|hailed|called it|"
     r"a déclaré|a dit|dit|a expliqué|explique|a raconté|raconte|confie|a confié|a ajouté|ajoute|"
     r"a écrit|écrit|a tweeté|témoigne|a témoigné|souligne|assure|a assuré|affirme|a affirmé|"
-    r"poursuit|lance|a lancé|se souvient|résume|déclare|a salué|salue|a dénoncé|dénonce|estime|a estimé"
+    r"poursuit|lance|a lancé|se souvient|résume|déclare|a salué|salue|a dénoncé|dénonce|estime|a estimé|"
+    r"a indiqué|indique|a précisé|précise|a souligné|a réagi|réagit|a martelé|a prévenu|a reconnu|reconnaît|"
+    r"a-t-(?:il|elle)\s+\w+|ont-(?:ils|elles)\s+\w+|"
+    r"according to"
 )
 SPEECH_RE = re.compile(rf"\b(?:{SPEECH})\b", re.I)
 OUTLET_RE = re.compile(
@@ -56,7 +59,11 @@ TITLES = frozenset(
         "councilman king queen prince princess pope interior foreign home state vice former ex "
         "préfet maire ministre président présidente sénateur sénatrice député députée procureur "
         "procureure commissaire capitaine lieutenant général docteur professeur maître monsieur "
-        "madame mademoiselle"
+        "madame mademoiselle "
+        # descriptors that stand before a name like a title ("Passenger Jane Doe", "Neighbour John Roe")
+        "passenger witness eyewitness neighbour neighbor resident survivor bystander driver pilot nurse "
+        "student teacher farmer shopkeeper firefighter paramedic coastguard "
+        "témoin voisin voisine habitant habitante passager passagère riverain riveraine pompier infirmier infirmière"
     )
 )
 ORG_WORDS = frozenset(
@@ -66,7 +73,11 @@ ORG_WORDS = frozenset(
         "institute agency service brigade court house assembly senate republic union journal "
         "tribune herald gazette radio tv channel network foundation association twitter facebook "
         "instagram tiktok youtube school college station airport bridge square district "
-        "arrondissement region county préfecture mairie ministère hôpital rue boulevard"
+        "arrondissement region county préfecture mairie ministère hôpital rue boulevard "
+        # geographic and institutional nouns: "Kerrow Island", "Port X", "X Branch", "X Agri"
+        "island islands isle port harbour harbor bay lake river mountain mount valley beach coast cape "
+        "branch office authority commission board bureau corporation corp plc llc sa sas inc. "
+        "île port lac rivière vallée mont montagne plage côte baie"
     )
 )
 DEMONYMS = frozenset(
@@ -204,7 +215,9 @@ def _evidence(text: str, start: int, end: int) -> bool:
     """True when the words around a name say it is a person."""
     after = text[end : end + 60]
     before = text[max(0, start - 40) : start]
-    if re.match(r",\s*\d{1,3}\s*,", after) or re.match(r",\s*(?:a|an|the|one of|another|un|une|l'un|l’un)\s", after):
+    if re.match(r",\s*\d{1,3}(?:\s*ans)?\s*,", after):
+        return True
+    if re.match(r",\s*(?:a|an|the|one of|another|un|une|l'un|l’un)\s", after):
         return True
     if re.match(rf"\s*(?:,[^,]{{1,60}},\s*)?(?:later\s+|also\s+)?(?:{SPEECH})\b", after, re.I):
         return True
@@ -257,7 +270,7 @@ def build_registry(texts: Iterable[tuple[str, str, bool]]) -> Registry:
             else:
                 strong = titled or bool(
                     re.match(
-                        rf",\s*\d{{1,3}}\s*,|\s*(?:,[^,]{{1,60}},\s*)?(?:later\s+|also\s+)?(?:{SPEECH})\b",
+                        rf",\s*\d{{1,3}}(?:\s*ans)?\s*,|\s*(?:,[^,]{{1,60}},\s*)?(?:later\s+|also\s+)?(?:{SPEECH})\b",
                         text[start + len(name) : start + len(name) + 80],
                         re.I,
                     )
@@ -372,7 +385,7 @@ def learn_facts(reg: Registry, sid: str, text: str) -> None:
         person.sources.add(sid)
         after = text[e : e + 120]
         before = text[max(0, s - 60) : s]
-        m = re.match(r"\s*,\s*(\d{1,3})\s*[,.)]", after)
+        m = re.match(r"\s*(?:,|\()\s*(\d{1,3})(?:\s*ans)?\s*[,.)]", after)
         age = int(m.group(1)) if m else None
         m2 = re.match(r"\s*,\s*(?:a|an|un|une)\s+(\S+?)[- ]year[- ]old", after, re.I)
         if m2:
@@ -381,9 +394,8 @@ def learn_facts(reg: Registry, sid: str, text: str) -> None:
         if age is not None and 0 < age < 120:
             person.ages[age] += 1
             person.age_sources[age].add(sid)
-        rm = (
-            ROLE_RE.match(re.sub(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?", "", after)) if after.lstrip().startswith(",") else None
-        )
+        apposition = re.sub(r"^\s*,\s*(?:\d{1,3}(?:\s*ans)?\s*,\s*)?", "", after)
+        rm = ROLE_RE.match(apposition) if after.lstrip().startswith(",") else None
         if rm:
             role = clean_role(re.sub(r"^(?:\S+[- ]year[- ]old\s+)", "", rm.group("role")))
             if role:

@@ -18,6 +18,19 @@ _TERM_BEFORE = re.compile(
 )
 _PRONOUN = re.compile(r"\b(he|she|il|elle)\b", re.I)
 MIN_WORDS = 3
+# a body rather than a person as speaker: "the company said", "a indiqué la préfecture"
+_ORG_REF = re.compile(
+    r"\b(?:the|its) (?:company|firm|operator|airline|carrier|council|ministry|agency|club|group|manufacturer|"
+    r"department|authority|authorities|government|organi[sz]ation|charity|union|owner|operator)\b|"
+    r"\b(?:la|le|l['’]) ?(?:société|entreprise|compagnie|groupe|opérateur|direction|exploitant|mairie|ministère)\b",
+    re.I,
+)
+# what may stand between a speech verb and the speaker it introduces: "a déclaré à l'AFP Marc X",
+# "told the BBC Jane X", "a indiqué le colonel Jean X", "according to the harbour master, Fiona X"
+_LEAD_IN = re.compile(
+    r"\s*(?:(?:à|au|aux|to)\s+(?:l['’]|la\s+|le\s+|les\s+|the\s+)?\S+\s+)?"
+    r"(?:[a-zà-ÿ][\w'’-]*,?\s+){0,6}(?:[A-ZÀ-Ö][\w'’-]+\s+)?"
+)
 
 
 @dataclass
@@ -85,11 +98,15 @@ def _attribute(
     ments = reg.mentions(region)
     inv = reg.mentions(nonq[verb.end() : verb.end() + 40])
     prons = list(_PRONOUN.finditer(region))
+    org = _ORG_REF.search(region)
     if ments and (not prons or ments[-1][0] > prons[-1].start()):
         who = ments[-1][2]
+    elif org and not prons:
+        # "the company said": the body last named, when it has no personal pronoun or role
+        who = next((p for p in reversed(timeline) if not p.gender and not p.roles and not p.ages), None)
     elif prons:
         who = _resolve_pronoun(prons[-1].group(1), timeline)
-    elif inv and inv[0][0] < 6:
+    elif inv and (inv[0][0] < 6 or _LEAD_IN.fullmatch(nonq[verb.end() : verb.end() + inv[0][0]])):
         who = inv[0][2]
     outs = outlets_in(nonq)
     person_keys = {key(f) for f, _ in reg.forms()}
@@ -130,6 +147,11 @@ def find_mentions(sid: str, parts: list[tuple[int, str]], reg: Registry) -> list
                     last.spans.append((index, span.start + sstart, span.end + sstart))
                     last.pieces.append(inner)
                     last.open = not span.closed
+                    if last.speaker is None and span.closed:
+                        # a quote over several paragraphs is often credited only after its last words
+                        who, outlet, _ = _attribute(sent, span, local, reg, timeline)
+                        if who is not None:
+                            last.speaker, last.outlet = who, last.outlet or outlet
                     continue
                 speaker, outlet, has_verb = _attribute(sent, span, local, reg, timeline)
                 if not has_verb and last is not None and (last.spans[-1][0] in (index, index - 1)):

@@ -78,6 +78,40 @@ def official(roles: tuple[str, ...]) -> bool:
     return any(w in OFFICIAL for r in roles for w in r.lower().split())
 
 
+_OPENERS = '“«"'
+_PRONOUN_SAID = re.compile(
+    r"[”»\"],?\s*(?:(?:he|she|they)\s+(?:said|added|told|explained|continued|went on)|"
+    r"(?:said|added)\s+(?:he|she|they)|"
+    r"\w+(?:-t)?-(?:il|elle|ils|elles)\s+\w+|(?:a|ont)\s+(?:-t-)?(?:il|elle)\s+\w+)\b",
+    re.I,
+)
+
+
+def open_quote(text: str) -> bool:
+    """True when a passage ends inside a quote it opened (the quote runs on into the next paragraph)."""
+    opened = max(text.rfind("“"), text.rfind("«"))
+    closed = max(text.rfind("”"), text.rfind("»"))
+    if opened >= 0 or closed >= 0:
+        return opened > closed
+    return text.count('"') % 2 == 1 and text.lstrip().startswith('"')
+
+
+def leans_back(text: str) -> bool:
+    """True when a paragraph opening with a quote only makes sense after the one before it: the quote names
+    no speaker, or credits a pronoun ("..., he said"; "..., a-t-il ajouté")."""
+    t = text.strip()
+    if not t or t[0] not in _OPENERS:
+        return False
+    if _PRONOUN_SAID.search(t):
+        return True
+    outside = _QUOTED.sub(" ", t)
+    return not _NAMED.search(outside)
+
+
+_QUOTED = re.compile(r"“[^”]*(?:”|$)|«[^»]*(?:»|$)|\"[^\"]*(?:\"|$)")
+_NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w’'-]+", re.M)
+
+
 def weak_start(text: str) -> bool:
     """True when a sentence opens with a pronoun or a conjunction (it leans on what came before)."""
     return bool(WEAK_START.match(text.strip()))
@@ -94,6 +128,10 @@ class Chunk:
     official: bool = False  # a quote by someone with an official title
     role: str = ""
     text: str = field(default="")
+
+    def text_so_far(self) -> str:
+        """The chunk's text as built so far."""
+        return " ".join(c.rep.text for c in self.clusters)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -118,16 +156,26 @@ def chunks_of(clusters: list[Cluster], copies: dict[str, str], is_quote: Callabl
     seq.sort(key=lambda x: (x[0], x[1]))
     out: list[Chunk] = []
     last_key: tuple[str, int] | None = None
+    last_single: tuple[str, int] | None = None  # (source, part) of the previous single-source chunk's end
     for _sid, _index, c in seq:
         pos, support = position_of(c, copies)
         quote = is_quote(c)
         single = len({copies.get(s, s) for s in c.sources}) == 1 and c.rep.kind == "paragraph"
         k = (c.rep.sid, c.rep.part)
+        follows = (
+            single and out and last_single is not None and last_single[0] == k[0] and k[1] - last_single[1] in (0, 1)
+        )
         if single and not quote and out and last_key == k and not out[-1].quote:
             out[-1].clusters.append(c)
+        elif follows and (
+            (c.rep.text.lstrip()[:1] in _OPENERS and open_quote(out[-1].text_so_far()))
+            or (not quote and not out[-1].quote and leans_back(c.rep.text))
+        ):
+            out[-1].clusters.append(c)  # an unattributed quote or a quote's next paragraph stays with its lead-in
         else:
             out.append(Chunk([c], pos, support, quote=quote))
         last_key = k if single and not quote else None
+        last_single = k if single else None
     for ch in out:
         ch.text = " ".join(c.rep.text for c in ch.clusters)
     return out
@@ -149,7 +197,8 @@ def is_comment(chunk: Chunk, essay: bool) -> bool:
     text = chunk.text
     n = len(text.split())
     spec = specificity(text)
-    if n >= 25 and (_WE.search(_QUOTE_MARK.sub(" ", text)) or "?" in text) and spec < 5:
+    own = _QUOTE_MARK.sub(" ", _QUOTED.sub(" ", text))  # the writer's words: a quoted "we" is the speaker's
+    if n >= 25 and (_WE.search(own) or "?" in own) and spec < 5:
         return True
     if essay and n >= 20 and spec < 6:
         return spec < 3.5 or not any(f.kind in ("count", "age", "distance", "height") for f in find_all(text))
@@ -190,8 +239,11 @@ def arrange(
     chunks: list[Chunk],
     event_year: int | None,
     disputed: Callable[[str], bool],
+    rank: dict[int, int] | None = None,
 ) -> list[tuple[str, list[Chunk]]]:
-    """Chunks grouped by role, in story order; each section's chunks by majority position."""
+    """Chunks grouped by role, in story order; each section's chunks in reading order (`rank`: the
+    clusters' place in the merged reading order, which keeps each source's run together), else by
+    majority position."""
     essay = essays(chunks)
     for ch in chunks:
         kind = ch.clusters[0].rep.kind
@@ -229,6 +281,8 @@ def arrange(
             members = lead
         elif role == "faq":
             pass  # questions keep their source order (each answer after its question)
+        elif rank is not None:
+            members.sort(key=lambda ch: (min(rank.get(c.id, len(rank)) for c in ch.clusters), ch.clusters[0].id))
         else:
             members.sort(key=lambda ch: (ch.position, -ch.support, ch.clusters[0].id))
         if members:
