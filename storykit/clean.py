@@ -370,6 +370,8 @@ def clean(doc: RawDocument, source_id: str) -> CleanDocument:
             continue
         line = _Line(number, text)
         _strip_caption_marks(line, drop)
+        if not any(earlier.terminated for earlier in lines):  # datelines open the first paragraph only
+            _strip_dateline(line, drop)
         if not line.text:
             continue
         line.words = _word_count(line.text)
@@ -405,6 +407,24 @@ def _fold_line(raw: str, number: int, drop: _DropFn) -> str:
             drop(number, latin, "Cyrillic or Greek look-alike letters in a Latin word mapped to Latin")
     # Collapse runs of ordinary spaces only: no-break spaces are typography, not noise.
     return re.sub(r"[ \t]+", " ", folded).strip(" \t")
+
+
+# A wire dateline opening a paragraph: "HARBOR CITY, Ore. (AP) — ", "PARIS (Reuters) - ", "LYON, 3 mars (AFP) -".
+# The place is in capitals, so an ordinary first word followed by a dash never matches.
+_DATELINE = re.compile(
+    r"^(?P<place>[A-ZÀ-ÖØ-Þ]{2,}(?:[ .'’-][A-ZÀ-ÖØ-Þ]{2,}){0,4})"
+    r"(?:,\s*[\w.’' ]{1,25})?"
+    r"\s*(?:\((?:AP|AFP|Reuters|dpa|EFE|ANSA|Belga|PA|UPI|Xinhua|Bloomberg|CNN|BBC)\)\s*)?"
+    r"[—–-]{1,2}\s+(?=\S)"
+)
+
+
+def _strip_dateline(line: _Line, drop: _DropFn) -> None:
+    """Remove a wire dateline from the start of a paragraph, keeping the sentence it opens."""
+    found = _DATELINE.match(line.text)
+    if found and len(line.text) - found.end() >= 20:
+        drop(line.number, found.group(0).strip(), "wire dateline removed")
+        line.text = line.text[found.end() :]
 
 
 def _strip_caption_marks(line: _Line, drop: _DropFn) -> None:

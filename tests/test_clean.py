@@ -379,3 +379,25 @@ def test_clean_is_idempotent(data: tuple[list[str], list[str]], extra: list[str]
 def _label_case(cleaned: CleanDocument) -> bool:
     """A caption marked only by a label or credit is a plain line once the label is gone."""
     return any(d.reason in {"caption label", "photo credit"} for d in cleaned.dropped)
+
+
+@pytest.mark.parametrize(
+    ("first", "kept"),
+    [
+        ("HARLOW BEND, Ohio (AP) — A chemical plant leaked on Tuesday, officials said.",
+         "A chemical plant leaked on Tuesday, officials said."),
+        ("LYON, 3 mars (AFP) - Un incendie s'est déclaré dans la nuit de lundi à mardi.",
+         "Un incendie s'est déclaré dans la nuit de lundi à mardi."),
+        ("THIS is the dramatic moment a crowd gathered outside the town hall.",
+         "THIS is the dramatic moment a crowd gathered outside the town hall."),
+    ],
+)
+def test_a_wire_dateline_is_removed_from_the_first_paragraph_only(first: str, kept: str) -> None:
+    from storykit.clean import clean
+    from storykit.document import RawDocument, SourceMeta
+
+    later = "PARIS (Reuters) - A second paragraph that starts like a dateline stays as it is."
+    raw = RawDocument("a.txt", "a.txt", "0" * 64, f"{first}\n{later}\n", SourceMeta())
+    texts = [p.text for p in clean(raw, "s1").parts]
+    assert kept in texts
+    assert later in texts
