@@ -415,8 +415,7 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
                 )
             else:
                 doc.para(block_line(story, words, block))
-    shown = {b.quote for b in story.blocks() if b.quote}
-    rest = [q for q in story.quotes if q.id not in shown]
+    rest = unshown_quotes(story)
     if rest:
         doc.heading(words["quotes"])
         for quote in rest:
@@ -426,6 +425,19 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
         doc.heading(words["captions"])
         for caption in story.captions:
             doc.para(_marked(story, f"[{words['figure']}: {caption.text}]", caption.sources))
+
+
+def unshown_quotes(story: Story) -> list[Quote]:
+    """Quotes the body does not already show: not as a quote block, nor, when no speaker is known,
+    word for word inside a paragraph (listing it again would only repeat it)."""
+    shown = {b.quote for b in story.blocks() if b.quote}
+    body = _squashed(" ".join(b.text for b in story.blocks()))
+    return [q for q in story.quotes if q.id not in shown and not (q.speaker is None and _squashed(q.text) in body)]
+
+
+def _squashed(text: str) -> str:
+    """Lowercased letters and digits only, for 'is this text already there' tests."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
 def _back(doc: _Doc, story: Story, words: dict[str, str]) -> None:
@@ -494,9 +506,8 @@ def render(story: Story, layout: Layout, options: Options) -> bytes:
     if story.sections or story.captions or story.quotes:
         headings = [s.heading for s in story.sections if s.heading and has_words(clean(s.heading))]
         contents = [f"{words['story']}: {'; '.join(headings)}" if headings else words["story"]]
-        shown = {b.quote for b in story.blocks() if b.quote}
         parts: tuple[tuple[str, object], ...] = (
-            ("quotes", [q for q in story.quotes if q.id not in shown]),
+            ("quotes", unshown_quotes(story)),
             ("captions", story.captions),
             ("by_the_numbers", story.facts),
             ("sources_differ", story.conflicts),
