@@ -333,3 +333,15 @@ def test_reads_aloud_without_spelling(tmp_path: Path) -> None:
     assert phonemes.strip()
     for spelled in ("l'Et@", "asterisk", "'Ikw@lz"):  # "letter", "asterisk", "equals"
         assert spelled not in phonemes
+
+
+def test_the_sample_text_never_reads_a_sentence_twice(sample_edition: Path) -> None:
+    import collections
+
+    text = next(p for p in sample_edition.iterdir() if p.suffix == ".txt").read_text(encoding="utf-8")
+    sentences = []
+    for line in text.splitlines():
+        line = re.sub(r"\s*\[[\d, ]+\]", "", line)
+        sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", line) if len(s.strip()) > 40]
+    repeated = [s for s, n in collections.Counter(sentences).items() if n > 1]
+    assert repeated == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -383,8 +384,10 @@ def _front(doc: _Doc, story: Story, words: dict[str, str]) -> None:
     if not has_words(title):
         title = doc.finish(words["story"], heading=True)
     doc.parts.append(("para", [title]))
-    brief = " ".join(meta.summary) if meta.summary else meta.dek
-    if meta.summary and meta.dek:
+    brief = _brief(story)
+    body = " ".join(b.text for b in story.blocks())
+    # the dek is usually a body sentence: printed again here it would be read twice
+    if meta.summary and meta.dek and meta.dek not in meta.summary and meta.dek not in body:
         doc.para(meta.dek)
     facts = [present.credit_line(story, words) + "."]
     if meta.date:
@@ -393,9 +396,33 @@ def _front(doc: _Doc, story: Story, words: dict[str, str]) -> None:
         facts.append(f"{words['place']}: {meta.place}.")
     facts.append(f"{words['language']}: {present.language_name(meta.language, meta.language)}.")
     doc.para(" ".join(facts))
-    if has_words(clean(brief)):
+    if brief and has_words(clean(" ".join(text for text, _ in brief))):
         doc.heading(words["in_brief"])
-        doc.para(brief)
+        doc.para(" ".join(_marked(story, text, sources) for text, sources in brief))
+
+
+def _brief(story: Story) -> list[tuple[str, tuple[str, ...]]]:
+    """The In brief sentences, each with the sources of the body block it comes from."""
+    sentences = list(story.meta.summary) or ([story.meta.dek] if story.meta.dek else [])
+    found = []
+    for sentence in sentences:
+        home = next((b for b in story.blocks() if sentence.strip() and sentence.strip() in b.text), None)
+        found.append((sentence, home.sources if home else ()))
+    return found
+
+
+def _without_brief(story: Story, block: Block) -> Block | None:
+    """A body block without the sentences In brief already gave (None when nothing is left)."""
+    if block.kind not in ("paragraph", "answer"):
+        return block
+    text = block.text
+    for sentence, _ in _brief(story):
+        if sentence.strip() and sentence.strip() in text:
+            text = text.replace(sentence.strip(), " ", 1)
+    text = " ".join(text.split())
+    if text == " ".join(block.text.split()):
+        return block
+    return dataclasses.replace(block, text=text) if has_words(clean(text)) else None
 
 
 def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
@@ -414,7 +441,9 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
                     quote_line(story, words, quote or Quote(block.id, block.text, block.sources, block.speaker), block)
                 )
             else:
-                doc.para(block_line(story, words, block))
+                kept = _without_brief(story, block)
+                if kept is not None:
+                    doc.para(block_line(story, words, kept))
     rest = unshown_quotes(story)
     if rest:
         doc.heading(words["quotes"])
