@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,10 @@ def test_a_tampered_output_is_rebuilt(tmp_path: Path) -> None:
     text.write_text("tampered\n")
     build([SEEDS], out, ["txt"], load_layout(), Options())
     assert text.read_text(encoding="utf-8") != "tampered\n"
+
+
+def test_sample_story_json_matches_its_golden_file(golden: Callable[[str, bytes], None]) -> None:
+    """The merged sample, as story.json: review its diff whenever the merge changes (--update-goldens)."""
+    from storykit.pipeline import merge_sources
+
+    golden("sample.story.json", codec.dumps(merge_sources([SEEDS])))
