@@ -53,14 +53,14 @@ def read_and_clean(
     from storykit.clean import clean
     from storykit.errors import SourceError
     from storykit.manifest import apply_to_source
-    from storykit.readers import find_sources, read_source
+    from storykit.readers import DEFAULT_MAX_BYTES, find_sources, read_source
 
     files = find_sources(paths)
     progress(f"reading {len(files)} source{'s' if len(files) != 1 else ''}")
     raws = []
     for path in files:
         try:
-            raws.append(read_source(path) if max_bytes is None else read_source(path, max_bytes=max_bytes))
+            raws.append(read_source(path, max_bytes=max_bytes or DEFAULT_MAX_BYTES))
         except SourceError as error:
             if not skip_bad:
                 raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from storykit.errors import LayoutError
 from storykit.layouts import Layout
@@ -32,9 +33,8 @@ QUOTE_MARKS = {"fr": ("«\u202f", "\u202f»"), "de": ("„", "“")}
 DEFAULT_MARKS = ("“", "”")
 
 
-def _strings_file(layout: Layout, relative: str) -> dict[str, str]:
+def _strings_file(path: Path) -> dict[str, str]:
     """One strings file of the layout, checked."""
-    path = layout.find(relative)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -46,15 +46,13 @@ def _strings_file(layout: Layout, relative: str) -> dict[str, str]:
 
 def strings(layout: Layout, language: str) -> dict[str, str]:
     """UI strings for the story's language, falling back to English key by key."""
-    base = _strings_file(layout, "strings/en.json")
+    base = _strings_file(layout.find("strings/en.json"))
     primary = language.split("-")[0].lower()
-    if primary != "en":
-        try:
-            base.update(_strings_file(layout, f"strings/{primary}.json"))
-        except LayoutError as error:
-            # a language without a strings file falls back to English; a broken one is an error
-            if "has no file" not in error.problem:
-                raise
+    # a language without a strings file falls back to English; a broken one is an error
+    own = [f / "strings" / f"{primary}.json" for f in layout.search_path if primary != "en"]
+    found = next((path for path in own if path.is_file()), None)
+    if found is not None:
+        base.update(_strings_file(found))
     return base
 
 

@@ -86,7 +86,7 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
     """The HTML handed to WeasyPrint (all story text escaped by the template)."""
     import jinja2
 
-    words = _words(layout, story.meta.language)
+    words = present.strings(layout, story.meta.language)
     lang = story.meta.language or "en"
     paper_width = PAPER[options.paper][1]
     key = _key_facts(story)
@@ -265,11 +265,6 @@ def _raise_on_errors(records: list[logging.LogRecord], path: str) -> None:
 
 
 # ---------- Editorial choices: what goes where ----------
-
-def _words(layout: Layout, language: str) -> dict[str, str]:
-    """The layout's strings in the story's language (English fallback)."""
-    return present.strings(layout, language)
-
 
 def _support(story: Story, source_ids: tuple[str, ...]) -> int:
     known = {s.id for s in story.sources}

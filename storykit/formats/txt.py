@@ -411,12 +411,12 @@ def _brief(story: Story) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
-def _without_brief(story: Story, block: Block) -> Block | None:
+def _without_brief(brief: list[tuple[str, tuple[str, ...]]], block: Block) -> Block | None:
     """A body block without the sentences In brief already gave (None when nothing is left)."""
     if block.kind not in ("paragraph", "answer"):
         return block
     text = block.text
-    for sentence, _ in _brief(story):
+    for sentence, _ in brief:
         if sentence.strip() and sentence.strip() in text:
             text = text.replace(sentence.strip(), " ", 1)
     text = " ".join(text.split())
@@ -428,6 +428,7 @@ def _without_brief(story: Story, block: Block) -> Block | None:
 def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
     """The story's sections, quotes with their speakers, and captions."""
     quotes = {q.id: q for q in story.quotes}
+    brief = _brief(story)
     doc.heading(words["story"])
     for section in story.sections:
         if section.heading:
@@ -441,7 +442,7 @@ def _body(doc: _Doc, story: Story, words: dict[str, str]) -> None:
                     quote_line(story, words, quote or Quote(block.id, block.text, block.sources, block.speaker), block)
                 )
             else:
-                kept = _without_brief(story, block)
+                kept = _without_brief(brief, block)
                 if kept is not None:
                     doc.para(block_line(story, words, kept))
     rest = unshown_quotes(story)
