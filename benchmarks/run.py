@@ -3,8 +3,8 @@
     python benchmarks/run.py [--rounds N] [--quick] [--json results.json]
 
 The competition is a pandoc script (EPUB, PDF through WeasyPrint, plain text from one Markdown
-file). pandoc comes from the system: `sudo apt-get install pandoc` (Debian/Ubuntu), `brew install
-pandoc` (macOS), or https://pandoc.org/installing.html; without it the ratio is left out.
+file). pandoc comes from the system: `make bench` installs it (Debian's package, as root) or names
+it; by hand: `sudo apt-get install pandoc`, `brew install pandoc`. Without it the ratio is left out.
 
 Contenders run interleaved, round after round, so a change of load hits them alike; the tables
 give medians. On a shared machine also read the CPU column (user + system time of the process
@@ -36,7 +36,7 @@ SEEDS = ROOT / "seeds"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable
 # storykit's own command line, from this checkout (not whatever `storykit` is installed)
-STORYKIT = [PYTHON, "-m", "storykit.cli"]
+STORYKIT = [PYTHON, "-m", "storykit"]  # the same entry point as the installed `storykit` command
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check (and, as root with apt-get, install) what storykit needs from the system.
 #   scripts/system-deps.sh run    # to build: Python 3.11+, Pango, fonts
-#   scripts/system-deps.sh test   # to test too: Java (EPUBCheck), Node + Chromium (Ace), poppler-utils
+#   scripts/system-deps.sh test   # to test too: Java (EPUBCheck), Node + Chromium (Ace), poppler-utils, espeak-ng
+#   scripts/system-deps.sh bench  # to benchmark too: pandoc, the pipeline storykit is compared with
 set -euo pipefail
 level=${1:-run}
 
@@ -20,6 +21,10 @@ if [ "$level" = test ]; then
   command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+fi
+if [ "$level" = bench ]; then
+  command -v pandoc >/dev/null || missing+=(pandoc)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,19 @@ class Layout:
     def read_bytes(self, relative: str) -> bytes:
         """Bytes of a layout file (fonts, images)."""
         return self.find(relative).read_bytes()
+
+    def stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """Every file of the search path with its modification time and size: changes when any file does."""
+        files = []
+        for folder in self.search_path:
+            for path in folder.rglob("*"):
+                try:
+                    info = path.stat()
+                except OSError:  # removed while listing
+                    continue
+                if not stat.S_ISDIR(info.st_mode):
+                    files.append((str(path), info.st_mtime_ns, info.st_size))
+        return tuple(sorted(files))
 
     def folders(self, subdir: str) -> list[Path]:
         """Every existing folder for a subdirectory along the search path."""

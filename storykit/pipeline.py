@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,14 +87,21 @@ def merge_sources(
     max_bytes: int | None = None,
 ) -> Story:
     """One story from the sources under these paths, with the manifest's overrides applied."""
-    from storykit.manifest import apply_to_story, find_manifest, load_manifest
-    from storykit.merge import merge
+    from storykit.manifest import find_manifest, load_manifest
 
     if manifest is None:
         manifest = load_manifest(find_manifest(list(paths)))
     docs = read_and_clean(paths, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
+    return merge_documents(docs, manifest, progress)
+
+
+def merge_documents(docs: Sequence[CleanDocument], manifest: Manifest, progress: Progress = _quiet) -> Story:
+    """One story from cleaned sources, with the manifest's overrides applied."""
+    from storykit.manifest import apply_to_story
+    from storykit.merge import merge
+
     progress("merging")
-    return apply_to_story(manifest, merge(docs))
+    return apply_to_story(manifest, merge(list(docs)))
 
 
 def render_all(
@@ -128,7 +135,14 @@ def _render_beside(
 ) -> dict[Format, bytes]:
     """render_all with the PDF's layout in the worker; errors are raised in the formats' order."""
     wanted = {fmt.name for fmt in fmts}
-    job = worker.submit(story, layout, options, pages="epub" in wanted, pdf="pdf" in wanted)
+    from storykit.formats import pdf
+
+    try:
+        # The HTML is written here, so the worker only lays it out (its template compiles here too).
+        source: str | None = pdf.html(story, layout, options)
+    except Exception:  # the worker meets the same error and reports it in the formats' order
+        source = None
+    job = worker.submit(story, layout, options, pages="epub" in wanted, pdf="pdf" in wanted, source=source)
     progress("laying out the PDF in a second process")
     results: dict[str, bytes] = {}
     failures: dict[str, BaseException] = {}
@@ -166,6 +180,7 @@ def render_epub(
 ) -> bytes:
     """The EPUB for a page map computed elsewhere: what epub.render() makes, without a second layout."""
     epub = importlib.import_module("storykit.formats.epub")  # ebooklib, Pillow: loaded while the worker works
+    epub.prepare(story, layout)  # the cover and the templates, while the worker lays the story out
     page_map = pages()
     progress("rendering epub")
     data: bytes = epub.build(story, layout, options, page_map)
@@ -210,23 +225,43 @@ def _pdf_worker_main(conn: Connection, parents_end: Connection | None = None) ->
         parents_end.close()  # a forked copy: closed, so the parent's exit reaches us as EOF
     # Ctrl-C reaches the whole process group: the parent decides, and closes the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import weasyprint  # noqa: F401  # the point of the worker: this import overlaps the merge
-
+    # Terminated (a build that needed no layout, an interrupted one): exit through the finally
+    # below, which removes WeasyPrint's temporary font folders (multiprocessing skips atexit).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     from storykit.formats import pdf
 
+    try:
+        _serve(conn, pdf)
+    finally:
+        pdf.close()
+
+
+def _exit_on_sigterm(*_: object) -> None:
+    raise SystemExit(0)
+
+
+def _serve(conn: Connection, pdf: Any) -> None:
+    """Answer jobs until the parent says stop or goes away."""
+    pdf.load_weasyprint()  # the point of the worker: this import overlaps the merge
     while True:
         try:
-            job = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if job is None:
+        if message is None:
             return
-        number, story, layout, options, want_pages, want_pdf = job
+        if message[0] == "prepare":  # the layout's story-independent work, while the sources merge
+            _, layout, languages = message
+            pdf.prepare(layout, languages)
+            continue
+        _, number, story, layout, options, want_pages, want_pdf, source = message
         try:
             if want_pages:
-                conn.send((number, "pages", pdf.page_map(story, layout, options)))
+                conn.send((number, "pages", pdf.page_map(story, layout, options, source=source)))
             if want_pdf:
-                conn.send((number, "pdf", pdf.render(story, layout, options)))
+                conn.send((number, "pdf", pdf.render(story, layout, options, source=source)))
+        except SystemExit:  # terminated: stop at once
+            raise
         except BaseException as exc:
             conn.send((number, "error", _portable(exc)))
         finally:
@@ -267,13 +302,21 @@ class PdfWorker:
         self._jobs = 0
         self._alive = True
 
-    def submit(self, story: Story, layout: Layout, options: Options, *, pages: bool, pdf: bool) -> PdfJob:
-        """Hand the worker a story; the answers are collected through the returned job."""
+    def prepare(self, layout: Layout, languages: Iterable[str | None] = ()) -> None:
+        """Let the worker compile the layout and load the languages' hyphenation before the story comes."""
+        if self._alive:
+            with contextlib.suppress(Exception):  # the job that follows finds any problem
+                self._conn.send(("prepare", layout, tuple(languages)))
+
+    def submit(
+        self, story: Story, layout: Layout, options: Options, *, pages: bool, pdf: bool, source: str | None = None
+    ) -> PdfJob:
+        """Hand the worker a story (and its HTML, if made already); the answers come through the returned job."""
         self._jobs += 1
         job = PdfJob(self, self._jobs, story, layout, options)
         if self._alive:
             try:
-                self._conn.send((job.number, story, layout, options, pages, pdf))
+                self._conn.send(("job", job.number, story, layout, options, pages, pdf, source))
             except Exception:  # a broken pipe, or something that does not pickle: do the work here
                 self._alive = False
                 self._process.terminate()
@@ -350,6 +393,20 @@ class PdfJob:
         """The PDF bytes (as pdf.render gives them)."""
         data: bytes = self._wait("pdf")
         return data
+
+
+_early: list[PdfWorker] = []
+
+
+def start_early_worker() -> None:
+    """Start the PDF worker now, for the build that follows to adopt (see storykit.launch)."""
+    if parallel_enabled() and not _early:
+        _early.append(PdfWorker())
+
+
+def take_early_worker() -> PdfWorker | None:
+    """The worker start_early_worker() started, handed over once (None: there is none)."""
+    return _early.pop() if _early else None
 
 
 def parallel_enabled() -> bool:
@@ -468,7 +525,11 @@ def build(
         progress("up to date: sources, layout and options unchanged (use --no-cache to rebuild)")
         return [Built(p.suffix.lstrip("."), p, p.stat().st_size) for p in ready]
     with _worker_for(formats, parallel, worker) as pdf_worker:
-        story = merge_sources(files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
+        docs = read_and_clean(files, progress, manifest=manifest, skip_bad=skip_bad, warn=warn, max_bytes=max_bytes)
+        if pdf_worker is not None:
+            languages = [manifest.story.get("language"), *(doc.raw.meta.language for doc in docs)]
+            pdf_worker.prepare(layout, languages)
+        story = merge_documents(docs, manifest, progress)
         return publish(
             story,
             out,
@@ -531,6 +592,7 @@ __all__ = [
     "PdfWorker",
     "StorykitError",
     "build",
+    "merge_documents",
     "merge_sources",
     "parallel_enabled",
     "publish",

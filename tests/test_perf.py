@@ -173,7 +173,7 @@ def test_an_unexpected_worker_error_keeps_its_message_and_traceback(
 ) -> None:
     from storykit.formats import pdf
 
-    def broken(*_: object) -> bytes:
+    def broken(*_: object, **__: object) -> bytes:
         raise ValueError("a bug in the PDF adapter")
 
     monkeypatch.setattr(pdf, "render", broken)
@@ -195,3 +195,27 @@ def test_cli_build_leaves_no_worker_behind_even_when_up_to_date(tmp_path: Path) 
         assert result.exit_code == 0, result.output
         assert multiprocessing.active_children() == []
     assert next(tmp_path.glob("*.pdf")).read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_leaves_no_temporary_font_folder_behind(tmp_path: Path, jobs: str) -> None:
+    """WeasyPrint copies the fonts into a temporary folder; the command removes it, worker or not."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "STORYKIT_JOBS": jobs}
+    for args in (["--no-cache"], [], ["--no-cache", "-f", "txt"]):  # full, up to date, no layout
+        subprocess.run([sys.executable, "-m", "storykit", "build", str(SEEDS), "-o", str(tmp_path / "out"), "-q",
+                        *args], env=env, check=True, cwd=ROOT)
+        assert sorted(p.name for p in temp.iterdir()) == []
+
+
+def test_the_command_starts_the_worker_only_for_a_build_that_lays_out() -> None:
+    from storykit.launch import wants_worker
+
+    assert wants_worker(["build"])
+    assert wants_worker(["build", "seeds", "-o", "out", "-f", "txt", "-f", "pdf"])
+    assert wants_worker(["build", "--format=EPUB"])
+    assert not wants_worker(["build", "-f", "txt", "--format", "json"])
+    assert not wants_worker(["build", "--help"])
+    assert not wants_worker(["merge", "seeds"])
+    assert not wants_worker([])

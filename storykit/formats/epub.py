@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -79,13 +80,44 @@ def render(story: Story, layout: Layout, options: Options) -> bytes:
     return build(story, layout, options, pages)
 
 
+def prepare(story: Story, layout: Layout) -> None:
+    """Do the work that needs no page map ahead of build(): draw the cover, compile the templates.
+
+    The pipeline calls it while the PDF worker lays the story out. It never fails: build()
+    reports any problem with its file and line.
+    """
+    with contextlib.suppress(Exception):
+        _cover(_clean(story), layout)
+    with contextlib.suppress(Exception):
+        env = _environment(layout)
+        for name in env.list_templates(extensions=["xhtml", "svg"]):
+            env.get_template(name)
+
+
+def _environment(layout: Layout) -> jinja2.Environment:
+    return _compiled_environment(layout, layout.stamp())
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled_environment(layout: Layout, stamp: object) -> jinja2.Environment:
+    # One environment per layout version keeps its compiled templates (compiling costs more
+    # than rendering) for every later build in this process.
+    env = layout.templates("epub")
+    # Source text must stay inert and well-formed XML: drop characters XML 1.0 forbids.
+    env.finalize = _xml_safe
+    return env
+
+
+@functools.lru_cache(maxsize=2)
+def _cover(story: Story, layout: Layout) -> bytes:
+    return cover_png(story, layout)
+
+
 def build(story: Story, layout: Layout, options: Options, pages: Mapping[str, int]) -> bytes:
     """The .epub bytes for a given page map (element id -> page where it starts; empty: no page list)."""
     original, story = story, _clean(story)
     words = _words(layout, story.meta.language)
-    env = layout.templates("epub")
-    # Source text must stay inert and well-formed XML: drop characters XML 1.0 forbids.
-    env.finalize = _xml_safe
+    env = _environment(layout)
     ids = _Ids()
     quotes = {q.id: q for q in story.quotes}
     shown = {b.quote for b in story.blocks() if b.kind == "quote" and b.quote}
@@ -129,7 +161,7 @@ def build(story: Story, layout: Layout, options: Options, pages: Mapping[str, in
     rendered["nav.xhtml"] = _render(env, docs[1], common)
 
     css = layout.read_bytes("epub/css/story.css")
-    images: dict[str, bytes] = {"images/cover.png": cover_png(story, layout)}
+    images: dict[str, bytes] = {"images/cover.png": _cover(story, layout)}
     if figure:
         images["images/timeline.svg"] = _render_template(env, "images/timeline.svg", {**common, **figure})
 

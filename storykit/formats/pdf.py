@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
+import gc
 import hashlib
 import logging
 import mimetypes
+import os
 import re
+import sys
 import textwrap
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -50,11 +56,83 @@ RAIL_LINE_PT, TEXT_LINE_PT = 11.5, 13.8
 MIN_LEAD_PT = 130.0  # lines of story before the key figures interrupt it
 TIMELINE_ROWS = 12  # events per timeline drawing; a longer timeline is drawn in parts that may break
 RUNNING_TITLE_CHARS = 90
-def render(story: Story, layout: Layout, options: Options) -> bytes:
-    """The story as PDF/UA-1 bytes, identical for identical inputs."""
-    import weasyprint
+def load_weasyprint() -> ModuleType:
+    """WeasyPrint, imported once per process with its system libraries looked up quickly."""
+    if "weasyprint" not in sys.modules:
+        with _quick_library_lookup():
+            import weasyprint  # noqa: F401
+        _quick_array_types(sys.modules["weasyprint.text.ffi"].ffi)
+    return sys.modules["weasyprint"]
 
-    laid = _laid_out(story, layout, options)
+
+_ARRAY_TYPE = re.compile(r"\s*([A-Za-z_]\w*)\s*\[(\d+)\]\s*")
+
+
+class _ArrayTypes(dict[str, Any]):
+    """cffi's cache of parsed C types that answers 'T[N]' from 'T *' instead of parsing it.
+
+    cffi parses each new type string with pycparser (about 5 ms), and WeasyPrint asks for a new
+    'hb_codepoint_t[N]' for every font it embeds (16 of 24 parses in the sample's PDF). The answer
+    is the same object cffi's parser builds (its backend keeps one array type per pointer and length).
+    """
+
+    def __init__(self, ffi: Any, parsed: dict[str, Any]) -> None:
+        super().__init__(parsed)
+        self._ffi = ffi
+
+    def __missing__(self, key: str) -> Any:
+        match = _ARRAY_TYPE.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            raise KeyError(key)  # cffi parses it as usual
+        pointer = self._ffi._typeof(f"{match[1]} *")
+        self[key] = (self._ffi._backend.new_array_type(pointer, int(match[2])), False)
+        return self[key]
+
+
+def _quick_array_types(ffi: Any) -> None:
+    if type(getattr(ffi, "_parsed_types", None)) is dict and hasattr(getattr(ffi, "_backend", None), "new_array_type"):
+        ffi._parsed_types = _ArrayTypes(ffi, ffi._parsed_types)
+
+
+@contextmanager
+def _quick_library_lookup() -> Iterator[None]:
+    """Answer ctypes' find_library from the ld.so cache alone while WeasyPrint loads.
+
+    WeasyPrint asks cffi for each library under the names of every platform; on Linux each name
+    that is not there costs ldconfig, gcc and ld runs (about 20 ms each, 0.25 s of the import
+    measured). The cache answers the names that exist; with LD_LIBRARY_PATH set, or no ldconfig,
+    the full lookup stays.
+    """
+    import ctypes.util
+
+    from_cache = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if not sys.platform.startswith("linux") or os.environ.get("LD_LIBRARY_PATH") or from_cache is None:
+        yield
+        return
+    try:
+        usable = from_cache("c") is not None
+    except Exception:
+        usable = False
+    if not usable:
+        yield
+        return
+    original = ctypes.util.find_library
+    ctypes.util.find_library = from_cache
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def render(story: Story, layout: Layout, options: Options, *, source: str | None = None) -> bytes:
+    """The story as PDF/UA-1 bytes, identical for identical inputs.
+
+    `source` is html(story, layout, options) when the caller has made it already (the PDF
+    worker gets it from the process that merged the story).
+    """
+    weasyprint = load_weasyprint()
+
+    laid = _laid_out(story, layout, options, source)
     attachment = weasyprint.Attachment(
         string=dumps(story), name="story.json", description="The story model (storykit story.json)",
         created=laid.when, modified=laid.when, relationship="Source",
@@ -67,9 +145,9 @@ def render(story: Story, layout: Layout, options: Options) -> bytes:
     return pdf
 
 
-def page_map(story: Story, layout: Layout, options: Options) -> dict[str, int]:
+def page_map(story: Story, layout: Layout, options: Options, *, source: str | None = None) -> dict[str, int]:
     """The 1-based PDF page on which each section and block starts, keyed by its id."""
-    laid = _laid_out(story, layout, options)
+    laid = _laid_out(story, layout, options, source)
     first_page: dict[str, int] = {}
     for number, page in enumerate(laid.document.pages, start=1):
         for anchor in page.anchors:
@@ -125,9 +203,14 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
         raise template_error(layout.templates("pdf"), "pdf", TEMPLATE, exc) from None
 
 
-@functools.lru_cache(maxsize=8)
 def _template(layout: Layout) -> jinja2.Template:
-    # Compiling the template costs more than rendering it; a process reuses it across builds.
+    return _compiled_template(layout, layout.stamp())
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_template(layout: Layout, stamp: object) -> jinja2.Template:
+    # Compiling the template costs more than rendering it; a process reuses it across builds
+    # until a file of the layout changes (the stamp).
     return layout.templates("pdf").get_template(TEMPLATE)
 
 
@@ -159,39 +242,106 @@ def forget() -> None:
     _laid_out.cache_clear()
 
 
-@functools.lru_cache(maxsize=4)
-def _laid_out(story: Story, layout: Layout, options: Options) -> _LaidOut:
-    # Cached so a build that asks for both the PDF and its page map lays the story out once.
-    import weasyprint
+def close() -> None:
+    """Drop every cached layout and stylesheet, so WeasyPrint deletes its temporary font folders now.
+
+    WeasyPrint copies a document's fonts into a temporary folder that it removes when the fonts
+    configuration is collected; at interpreter shutdown that removal fails, so the folders of
+    anything still cached then would be left behind.
+    """
+    _laid_out.cache_clear()
+    _prepared.clear()
+    gc.collect()  # layouts hold reference cycles to their fonts configuration
+
+
+atexit.register(close)
+
+
+def prepare(layout: Layout, languages: Iterable[str | None] = ()) -> None:
+    """Do a layout's story-independent work ahead of the next render: parse its stylesheet and
+    fonts, load the hyphenation patterns of these languages.
+
+    The PDF worker calls it while the sources are merged. It never fails: a broken layout is
+    reported by the render that needs it.
+    """
+    _prepared.clear()
+    with contextlib.suppress(Exception):  # the render reports it, with its file and line
+        _prepared[(layout, layout.stamp())] = _parse_stylesheet(layout)
+    import pyphen
+
+    for language in {lang for lang in languages if lang}:
+        known = pyphen.language_fallback(language)
+        if known:
+            pyphen.Pyphen(lang=known)  # pyphen keeps the parsed patterns for every later use
+
+
+@dataclass(frozen=True)
+class _Stylesheet:
+    """A layout's parsed stylesheet, with the fonts it declares and what WeasyPrint logged."""
+
+    css: Any
+    fonts: Any
+    fetcher: Any
+    records: tuple[logging.LogRecord, ...]
+
+
+_prepared: dict[tuple[Layout, object], _Stylesheet] = {}
+
+
+def _stylesheet(layout: Layout) -> _Stylesheet:
+    """The stylesheet prepare() parsed for this render, or a new one.
+
+    One per document: a fonts configuration shared by documents of different stories made
+    WeasyPrint 70 draw later ones with wrong glyphs (.notdef, text missing from the text layer).
+    """
+    return _prepared.pop((layout, layout.stamp()), None) or _parse_stylesheet(layout)
+
+
+def _parse_stylesheet(layout: Layout) -> _Stylesheet:
+    weasyprint = load_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    template_path = str(layout.find(f"pdf/{TEMPLATE}"))
-    source = html(story, layout, options)
     fetcher = _layout_fetcher(layout)
     fonts = FontConfiguration()
     css_path = layout.find(STYLESHEET)
     with _captured_log() as records, _fatal_fetch_as_render_error():
+        css = weasyprint.CSS(string=css_path.read_text(encoding="utf-8"), base_url=css_path.as_uri(),
+                             url_fetcher=fetcher, font_config=fonts)
+    return _Stylesheet(css, fonts, fetcher, tuple(records))
+
+
+@functools.lru_cache(maxsize=4)
+def _laid_out(story: Story, layout: Layout, options: Options, source: str | None) -> _LaidOut:
+    # Cached so a build that asks for both the PDF and its page map lays the story out once.
+    weasyprint = load_weasyprint()
+
+    template_path = str(layout.find(f"pdf/{TEMPLATE}"))
+    if source is None:
+        source = html(story, layout, options)
+    sheet = _stylesheet(layout)
+    fetcher, fonts = sheet.fetcher, sheet.fonts
+    css_path = layout.find(STYLESHEET)
+    with _captured_log() as records, _fatal_fetch_as_render_error():
         sheets = [
-            weasyprint.CSS(string=css_path.read_text(encoding="utf-8"), base_url=css_path.as_uri(),
-                           url_fetcher=fetcher, font_config=fonts),
+            sheet.css,
             weasyprint.CSS(string=page_css(story, layout, options), url_fetcher=fetcher, font_config=fonts),
         ]
         document = weasyprint.HTML(string=source, base_url=css_path.parent.as_uri(), url_fetcher=fetcher).render(
             font_config=fonts, stylesheets=sheets, pdf_variant=PDF_VARIANT,
         )
-    _raise_on_errors(records, template_path)
+    _raise_on_errors([*sheet.records, *records], template_path)
     digest = hashlib.sha256(dumps(story) + repr((options, layout.name)).encode()).hexdigest()
     return _LaidOut(document, digest[:32].encode(), _when(story, options), template_path)
 
 
 def _layout_fetcher(layout: Layout) -> Any:
     """A WeasyPrint URL fetcher serving only the layout's own files (and data: URLs)."""
-    import weasyprint
-    from weasyprint.urls import URLFetcherResponse
+    load_weasyprint()
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [folder.resolve() for folder in layout.search_path]
 
-    class LayoutFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
+    class LayoutFetcher(URLFetcher):  # type: ignore[misc]
         """Refuses every URL that is not a file of the layout's search path or a data: URL."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
