@@ -161,7 +161,8 @@ def _early_worker(formats: list[str]) -> Any:
     that turns out to be up to date terminates it unused."""
     from contextlib import nullcontext
 
-    from storykit.pipeline import LAYOUT_FORMATS, PdfWorker, parallel_enabled, take_early_worker
+    from storykit.launch import LAYOUT_FORMATS
+    from storykit.pipeline import PdfWorker, parallel_enabled, take_early_worker
 
     early = take_early_worker()  # started by storykit.launch before click loaded
     if {name.lower() for name in formats} & LAYOUT_FORMATS and parallel_enabled():

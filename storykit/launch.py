@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-LAYOUT_FORMATS = frozenset({"pdf", "epub"})
+LAYOUT_FORMATS = frozenset({"pdf", "epub"})  # the formats that need WeasyPrint's layout (and the worker)
 
 
 def wants_worker(args: Sequence[str]) -> bool:

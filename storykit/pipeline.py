@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from storykit.document import CleanDocument
 from storykit.errors import OutputError, StorykitError
 from storykit.formats import Format, Options, get_format
+from storykit.launch import LAYOUT_FORMATS
 from storykit.layouts import Layout
 from storykit.manifest import Manifest
 from storykit.model import Story
@@ -189,7 +190,6 @@ def render_epub(
 
 # ---------- The PDF worker: WeasyPrint in a second process ----------
 
-LAYOUT_FORMATS = frozenset({"pdf", "epub"})  # the formats that need WeasyPrint's layout
 
 
 def _portable(exc: BaseException) -> tuple[str, Any]:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from storykit.errors import StorykitError
 from storykit.formats import Options, get_format
+from storykit.launch import LAYOUT_FORMATS
 from storykit.layouts import Layout, load_layout
-from storykit.pipeline import LAYOUT_FORMATS, Built, PdfWorker, build, parallel_enabled
+from storykit.pipeline import Built, PdfWorker, build, parallel_enabled
 
 Stamp = tuple[int, int]  # modification time (ns) and size
 INTERVAL = 0.3

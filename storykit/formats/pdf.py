@@ -57,12 +57,15 @@ RAIL_LINE_PT, TEXT_LINE_PT = 11.5, 13.8
 MIN_LEAD_PT = 130.0  # lines of story before the key figures interrupt it
 TIMELINE_ROWS = 12  # events per timeline drawing; a longer timeline is drawn in parts that may break
 RUNNING_TITLE_CHARS = 90
+
+
 def load_weasyprint() -> ModuleType:
     """WeasyPrint, imported once per process with its system libraries looked up quickly."""
     if "weasyprint" not in sys.modules:
         with _quick_library_lookup():
             import weasyprint  # noqa: F401
-        _quick_array_types(sys.modules["weasyprint.text.ffi"].ffi)
+    # Also when something else imported WeasyPrint first; a no-op once installed.
+    _quick_array_types(sys.modules["weasyprint.text.ffi"].ffi)
     return sys.modules["weasyprint"]
 
 
