@@ -6,26 +6,19 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from storykit import __version__
 from storykit.formats import Options
 from storykit.layouts import Layout
 
 MANIFEST = ".storykit-build.json"
 
 
-def _version() -> str:
-    try:
-        return version("storykit")
-    except PackageNotFoundError:  # running from a checkout without installing
-        return "dev"
-
-
 def build_key(sources: Sequence[Path], formats: Sequence[str], layout: Layout, options: Options) -> str:
     """A digest of everything a build's outputs depend on."""
     digest = hashlib.sha256()
-    digest.update(f"storykit {_version()}\n".encode())
+    digest.update(f"storykit {__version__}\n".encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + hashlib.sha256(path.read_bytes()).digest())

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
+from storykit import __version__
 from storykit.errors import StorykitError, UsageError
 from storykit.formats import FORMATS, Options
 from storykit.layouts import load_layout
@@ -173,7 +174,7 @@ def _early_worker(formats: list[str]) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="storykit")
+@click.version_option(__version__, package_name="storykit")
 def main() -> None:
     """Merge several articles about one event into one canonical story, and publish it
     as a print PDF, an EPUB 3 and an accessible plain-text file.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storykit.errors import LayoutError
 
@@ -64,18 +65,23 @@ class Layout:
         """Every existing folder for a subdirectory along the search path."""
         return [f / subdir for f in self.search_path if (f / subdir).is_dir()]
 
-    def templates(self, subdir: str) -> jinja2.Environment:
+    def templates(self, subdir: str, finalize: Callable[[Any], Any] | None = None) -> jinja2.Environment:
         """A strict, autoescaping Jinja2 environment over one subdirectory of the layout."""
         import jinja2
 
-        return jinja2.Environment(
+        from storykit.libcache import jinja_bytecode
+
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in self.folders(subdir)]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=finalize,
         )
+        env.bytecode_cache = jinja_bytecode(env)
+        return env
 
 
 def template_error(env: jinja2.Environment, subdir: str, name: str, exc: jinja2.TemplateError) -> LayoutError:

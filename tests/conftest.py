@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,12 @@ SHARED = ROOT.parent / "shared"
 # CI machines are shared and slow at times: a deadline would make property tests flaky
 settings.register_profile("storykit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("storykit")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The libraries' parsed data (storykit.libcache) goes to a folder of this run, not the user's
+    # cache: the first use in the run is a miss, later ones are hits, so both paths are exercised.
+    os.environ.setdefault("STORYKIT_CACHE_DIR", tempfile.mkdtemp(prefix="storykit-test-cache-"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

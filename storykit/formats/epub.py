@@ -102,10 +102,8 @@ def _environment(layout: Layout) -> jinja2.Environment:
 def _compiled_environment(layout: Layout, stamp: object) -> jinja2.Environment:
     # One environment per layout version keeps its compiled templates (compiling costs more
     # than rendering) for every later build in this process.
-    env = layout.templates("epub")
     # Source text must stay inert and well-formed XML: drop characters XML 1.0 forbids.
-    env.finalize = _xml_safe
-    return env
+    return layout.templates("epub", finalize=_xml_safe)
 
 
 @functools.lru_cache(maxsize=2)

@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import functools
 import hashlib
+import importlib
 import logging
 import mimetypes
 import os
@@ -14,7 +15,7 @@ import shutil
 import sys
 import textwrap
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,11 +23,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from markupsafe import Markup, escape
 
-from storykit import present
+from storykit import libcache, present
 from storykit.codec import dumps
 from storykit.errors import LayoutError, RenderError, StorykitError
 from storykit.formats import Options
@@ -62,7 +62,7 @@ RUNNING_TITLE_CHARS = 90
 def load_weasyprint() -> ModuleType:
     """WeasyPrint, imported once per process with its system libraries looked up quickly."""
     if "weasyprint" not in sys.modules:
-        with _quick_library_lookup():
+        with _quick_library_lookup(), _font_tools_on_first_use():
             import weasyprint  # noqa: F401
     # Also when something else imported WeasyPrint first; a no-op once installed.
     _quick_array_types(sys.modules["weasyprint.text.ffi"].ffi)
@@ -98,34 +98,97 @@ def _quick_array_types(ffi: Any) -> None:
         ffi._parsed_types = _ArrayTypes(ffi, ffi._parsed_types)
 
 
+# fontTools modules WeasyPrint imports at start but calls only for variable, emoji or WOFF fonts
+# and when HarfBuzz cannot subset a font: 0.09 s of every import, for fonts storykit's layouts lack.
+_FONT_TOOLS_LATER = ("fontTools.subset", "fontTools.varLib", "fontTools.varLib.instancer")
+
+
+class _OnFirstUse(ModuleType):
+    """Stands for a fontTools module during WeasyPrint's import; the first attribute asked for
+    imports the real module."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        _forget_stand_ins()
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _instantiate_variable_font(*args: Any, **kwargs: Any) -> Any:
+    _forget_stand_ins()
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    return instantiateVariableFont(*args, **kwargs)
+
+
+def _forget_stand_ins() -> None:
+    for name in _FONT_TOOLS_LATER:
+        if isinstance(sys.modules.get(name), _OnFirstUse):
+            del sys.modules[name]
+
+
+@contextmanager
+def _font_tools_on_first_use() -> Iterator[None]:
+    """Let WeasyPrint import fontTools' subsetter and variable-font instancer only when it calls them."""
+    if any(name in sys.modules for name in _FONT_TOOLS_LATER):
+        yield
+        return
+    instancer = _OnFirstUse("fontTools.varLib.instancer")
+    instancer.instantiateVariableFont = _instantiate_variable_font  # type: ignore[attr-defined]
+    sys.modules.update({
+        "fontTools.subset": _OnFirstUse("fontTools.subset"),
+        "fontTools.varLib": _OnFirstUse("fontTools.varLib"),
+        "fontTools.varLib.instancer": instancer,
+    })
+    try:
+        yield
+    finally:
+        _forget_stand_ins()  # later imports, WeasyPrint's calls included, get the real modules
+
+
 @contextmanager
 def _quick_library_lookup() -> Iterator[None]:
-    """Answer ctypes' find_library from the ld.so cache alone while WeasyPrint loads.
+    """Answer ctypes' find_library from one reading of the ld.so cache while WeasyPrint loads.
 
-    WeasyPrint asks cffi for each library under the names of every platform; on Linux each name
-    that is not there costs ldconfig, gcc and ld runs (about 20 ms each, 0.25 s of the import
-    measured). The cache answers the names that exist; with LD_LIBRARY_PATH set, or no ldconfig,
+    WeasyPrint asks cffi for each system library under the names of every platform; on Linux each
+    name that is not there costs ldconfig, gcc and ld runs (about 20 ms each), and even one that
+    is costs an `ldconfig -p` run (23 of them per import). `ldconfig -p` is read once here and
+    every name answered from it, as ctypes does it. With LD_LIBRARY_PATH set, or no ldconfig,
     the full lookup stays.
     """
     import ctypes.util
 
-    from_cache = getattr(ctypes.util, "_findSoname_ldconfig", None)
-    if not sys.platform.startswith("linux") or os.environ.get("LD_LIBRARY_PATH") or from_cache is None:
-        yield
-        return
-    try:
-        usable = from_cache("c") is not None
-    except Exception:
-        usable = False
-    if not usable:
+    lookup = _ld_cache_lookup() if sys.platform.startswith("linux") and not os.environ.get("LD_LIBRARY_PATH") else None
+    if lookup is None or lookup("c") is None:
         yield
         return
     original = ctypes.util.find_library
-    ctypes.util.find_library = from_cache
+    ctypes.util.find_library = lookup  # type: ignore[assignment]  # same call, positional name
     try:
         yield
     finally:
         ctypes.util.find_library = original
+
+
+def _ld_cache_lookup() -> Callable[[str], str | None] | None:
+    """find_library answered from one `ldconfig -p` listing (ctypes' own pattern), or None."""
+    import struct
+    import subprocess
+
+    try:
+        listing = subprocess.run(["/sbin/ldconfig", "-p"], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, env={"LC_ALL": "C", "LANG": "C"}, check=False).stdout
+    except OSError:
+        return None
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+           "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(machine, "libc6")
+
+    def lookup(name: str) -> str | None:
+        found = re.search(os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi}"), listing)
+        return os.fsdecode(found.group(1)) if found else None
+
+    return lookup
 
 
 def render(story: Story, layout: Layout, options: Options, *, source: str | None = None) -> bytes:
@@ -276,12 +339,13 @@ def prepare(layout: Layout, languages: Iterable[str | None] = ()) -> None:
     _prepared.clear()
     with contextlib.suppress(Exception):  # the render reports it, with its file and line
         _prepared[(layout, layout.stamp())] = _parse_stylesheet(layout)
-    import pyphen
+    _load_hyphenation(languages)
 
+
+def _load_hyphenation(languages: Iterable[str | None]) -> None:
+    """Have pyphen hold these languages' patterns before WeasyPrint asks (parsed, or from the cache)."""
     for language in {lang for lang in languages if lang}:
-        known = pyphen.language_fallback(language)
-        if known:
-            pyphen.Pyphen(lang=known)  # pyphen keeps the parsed patterns for every later use
+        libcache.hyphenation(language)
 
 
 @dataclass(frozen=True)
@@ -330,6 +394,7 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
     if source is None:
         source = html(story, layout, options)
     sheet = _stylesheet(layout)
+    _load_hyphenation([story.meta.language, *(block.language for block in story.blocks())])
     fetcher, fonts = sheet.fetcher, sheet.fonts
     css_path = layout.find(STYLESHEET)
     with _captured_log() as records, _fatal_fetch_as_render_error():
@@ -361,6 +426,8 @@ def _layout_fetcher(layout: Layout) -> Any:
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
+                from urllib.request import url2pathname  # loaded with WeasyPrint already; not at start
+
                 path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
                 for root in roots:
                     if path.is_relative_to(root):

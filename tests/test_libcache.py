@@ -1,0 +1,161 @@
+"""The libraries' parsed data kept between runs (storykit.libcache), and WeasyPrint's quick import."""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import pyphen
+import pytest
+
+from storykit import libcache
+from storykit.formats import Options, pdf
+from storykit.layouts import load_layout
+from storykit.model import Story
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(libcache.ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def fresh_pyphen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyphen's own in-process cache, emptied for the test and restored after it."""
+    monkeypatch.setattr(pyphen, "hdcache", {})
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "hu"])  # hu: patterns with non-standard hyphenation
+def test_hyphenation_from_the_cache_equals_the_parsed_patterns(
+    cache_dir: Path, fresh_pyphen: None, language: str
+) -> None:
+    path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
+    parsed = pyphen.HyphDict(path)
+    libcache.hyphenation(language)  # a miss: parsed and stored
+    assert len(list(cache_dir.glob("hyphenation-*.pickle"))) == 1
+    pyphen.hdcache.clear()
+    libcache.hyphenation(language)  # a hit
+    restored = pyphen.hdcache[path]
+    assert restored.patterns == parsed.patterns and restored.maxlen == parsed.maxlen
+    words = ["hyphenation", "asszonnyal", "extraordinaire", "Rettungsaktion"]
+    hyphenator = pyphen.Pyphen(lang=language)
+    assert [hyphenator.inserted(w) for w in words] == [
+        pyphen.Pyphen(filename=path, cache=False).inserted(w) for w in words
+    ]
+
+
+def test_a_damaged_entry_is_parsed_again(cache_dir: Path, fresh_pyphen: None) -> None:
+    libcache.hyphenation("en")
+    (entry,) = cache_dir.glob("hyphenation-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    pyphen.hdcache.clear()
+    libcache.hyphenation("en")
+    assert pyphen.Pyphen(lang="en").inserted("hyphenation") == "hy-phen-a-tion"
+    assert entry.read_bytes() != b"not a pickle"  # stored again
+
+
+def test_the_cache_loads_no_class_it_was_not_told_about(cache_dir: Path) -> None:
+    libcache.store("probe", "k", {"path": Path("/")})
+    assert libcache.load("probe", "k") is None  # pathlib is not allowed: refused, not built
+    libcache.store("probe", "k", {"a": (1, 2.5, "x", frozenset({3}))})
+    assert libcache.load("probe", "k") == {"a": (1, 2.5, "x", frozenset({3}))}
+
+
+def test_an_empty_setting_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch, fresh_pyphen: None) -> None:
+    monkeypatch.setenv(libcache.ENV, "")
+    assert libcache.folder() is None
+    libcache.hyphenation("en")  # still works, parsed
+    assert pyphen.Pyphen(lang="en").inserted("hyphenation") == "hy-phen-a-tion"
+
+
+def test_a_folder_others_can_write_is_not_used(cache_dir: Path) -> None:
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)
+    assert libcache.folder() is None
+    cache_dir.chmod(0o700)
+    assert libcache.folder() == cache_dir
+
+
+def test_an_unwritable_cache_folder_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_pyphen: None
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder would be")
+    monkeypatch.setenv(libcache.ENV, str(blocker / "cache"))
+    assert libcache.folder() is None
+    libcache.hyphenation("en")
+    assert pyphen.Pyphen(lang="en").inserted("hyphenation") == "hy-phen-a-tion"
+
+
+def test_templates_are_compiled_once_and_again_after_an_edit(cache_dir: Path, tmp_path: Path) -> None:
+    layout_dir = tmp_path / "mine"
+    (layout_dir / "pdf").mkdir(parents=True)
+    (layout_dir / "pdf" / "note.jinja").write_text("first {{ x }}")
+    layout = load_layout(str(layout_dir))
+    assert layout.templates("pdf").get_template("note.jinja").render(x=1) == "first 1"
+    assert len(list(cache_dir.glob("jinja-*.cache"))) == 1
+    assert layout.templates("pdf").get_template("note.jinja").render(x=2) == "first 2"  # from the cache
+    (layout_dir / "pdf" / "note.jinja").write_text("second {{ x }}")
+    assert layout.templates("pdf").get_template("note.jinja").render(x=3) == "second 3"
+
+
+def test_environments_with_other_settings_never_share_compiled_code(cache_dir: Path, tmp_path: Path) -> None:
+    layout_dir = tmp_path / "mine"
+    (layout_dir / "epub").mkdir(parents=True)
+    (layout_dir / "epub" / "t.jinja").write_text("{{ x }}")
+    layout = load_layout(str(layout_dir))
+    plain = layout.templates("epub").get_template("t.jinja").render(x="a\x01b")
+    kept = layout.templates("epub", finalize=lambda v: str(v).replace("\x01", "")).get_template("t.jinja")
+    assert plain == "a\x01b" and kept.render(x="a\x01b") == "ab"
+    assert len(list(cache_dir.glob("jinja-*.cache"))) == 2
+
+
+def test_cached_hyphenation_gives_the_same_pdf(
+    story: Story, monkeypatch: pytest.MonkeyPatch, cache_dir: Path, fresh_pyphen: None
+) -> None:
+    layout, options = load_layout(), Options(source_date_epoch=1751587200)
+    monkeypatch.setenv(libcache.ENV, "")
+    parsed = pdf.render(story, layout, options)
+    pdf.forget()
+    monkeypatch.setenv(libcache.ENV, str(cache_dir))
+    pyphen.hdcache.clear()
+    libcache.hyphenation("en")  # stored
+    pyphen.hdcache.clear()
+    libcache.hyphenation("en")  # restored
+    assert pdf.render(story, layout, options) == parsed
+    pdf.forget()
+
+
+def test_weasyprint_imports_font_tools_parts_only_when_called() -> None:
+    weasyprint = pdf.load_weasyprint()
+    assert weasyprint is sys.modules["weasyprint"]
+    assert not any(isinstance(m, pdf._OnFirstUse) for m in sys.modules.values())
+    fonts = sys.modules["weasyprint.pdf.fonts"]
+    from fontTools import subset
+
+    assert fonts.subset.Options is subset.Options  # the stand-in forwards to the real module
+    from fontTools.varLib import instancer
+
+    assert callable(instancer.instantiateVariableFont)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the ld.so cache is Linux's")
+def test_one_reading_of_the_library_cache_answers_as_ctypes_does() -> None:
+    lookup = pdf._ld_cache_lookup()
+    assert lookup is not None
+    ldconfig = ctypes.util._findSoname_ldconfig
+    for name in ["c", "pango-1.0", "harfbuzz", "fontconfig", "gobject-2.0-0", "no-such-library"]:
+        assert lookup(name) == ldconfig(name), name
+
+
+def test_pickled_entries_are_private_to_the_user(cache_dir: Path) -> None:
+    libcache.store("probe", "k", [1])
+    (entry,) = cache_dir.glob("probe-*.pickle")
+    assert entry.stat().st_mode & 0o077 == 0
+    assert pickle.loads(entry.read_bytes()) == [1]
+    assert os.stat(cache_dir).st_mode & 0o077 == 0
