@@ -134,9 +134,11 @@ class CharTfidf:
         grams = [_grams(t) for t in texts]
         df: Counter[str] = Counter(g for c in grams for g in c)
         n = len(texts)
+        idf = {g: math.log((1 + n) / (1 + d)) for g, d in df.items()}
+        tf = [0.0] + [1 + math.log(t) for t in range(1, 1 + max((t for c in grams for t in c.values()), default=0))]
         self.vectors: list[dict[str, float]] = []
         for c in grams:
-            v = {g: (1 + math.log(t)) * math.log((1 + n) / (1 + df[g])) for g, t in c.items()}
+            v = {g: tf[t] * idf[g] for g, t in c.items()}
             norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
             self.vectors.append({g: x / norm for g, x in v.items()})
 
