@@ -159,3 +159,18 @@ def test_pickled_entries_are_private_to_the_user(cache_dir: Path) -> None:
     assert entry.stat().st_mode & 0o077 == 0
     assert pickle.loads(entry.read_bytes()) == [1]
     assert os.stat(cache_dir).st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "cdecl",
+    ["char *", "unsigned int *", "hb_tag_t *", "hb_codepoint_t *", "PangoRectangle *", "PangoFcFontMap *",
+     "FcChar8 **", "char[]", "PangoLogAttr[]", "hb_codepoint_t[7]"],
+)
+def test_quick_c_types_are_the_objects_cffi_parses(cdecl: str) -> None:
+    pdf.load_weasyprint()
+    ffi = sys.modules["weasyprint.text.ffi"].ffi
+    assert isinstance(ffi._parsed_types, pdf._QuickTypes)
+    quick = ffi._typeof(cdecl)
+    with ffi._lock:  # cffi builds types with it held
+        parsed = ffi._get_cached_btype(ffi._parser.parse_type(cdecl))
+    assert quick is parsed

@@ -65,19 +65,21 @@ def load_weasyprint() -> ModuleType:
         with _quick_library_lookup(), _font_tools_on_first_use():
             import weasyprint  # noqa: F401
     # Also when something else imported WeasyPrint first; a no-op once installed.
-    _quick_array_types(sys.modules["weasyprint.text.ffi"].ffi)
+    _quick_types(sys.modules["weasyprint.text.ffi"].ffi)
     return sys.modules["weasyprint"]
 
 
 _ARRAY_TYPE = re.compile(r"\s*([A-Za-z_]\w*)\s*\[(\d+)\]\s*")
+_POINTER_TYPE = re.compile(r"\s*([A-Za-z_][\w ]*?)\s*((?:\*\s*)+|\[\])\s*")
 
 
-class _ArrayTypes(dict[str, Any]):
-    """cffi's cache of parsed C types that answers 'T[N]' from 'T *' instead of parsing it.
+class _QuickTypes(dict[str, Any]):
+    """cffi's cache of parsed C types that answers 'T[N]', 'T *', 'T **' and 'T[]' without parsing them.
 
     cffi parses each new type string with pycparser (about 5 ms), and WeasyPrint asks for a new
-    'hb_codepoint_t[N]' for every font it embeds (16 of 24 parses in the sample's PDF). The answer
-    is the same object cffi's parser builds (its backend keeps one array type per pointer and length).
+    'hb_codepoint_t[N]' for every font it embeds and for a dozen pointer types (25 parses in the
+    sample's build). The answer is built from the declared or primitive type with cffi's backend,
+    which keeps one type object per pointer, array and length: the very object the parser gives.
     """
 
     def __init__(self, ffi: Any, parsed: dict[str, Any]) -> None:
@@ -85,17 +87,42 @@ class _ArrayTypes(dict[str, Any]):
         self._ffi = ffi
 
     def __missing__(self, key: str) -> Any:
-        match = _ARRAY_TYPE.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
+        backend = self._ffi._backend
+        if isinstance(key, str) and (array := _ARRAY_TYPE.fullmatch(key)):
+            pointer = self._ffi._typeof(f"{array[1]} *")
+            self[key] = (backend.new_array_type(pointer, int(array[2])), False)
+            return self[key]
+        pointer_match = _POINTER_TYPE.fullmatch(key) if isinstance(key, str) else None
+        base = self._declared(pointer_match[1]) if pointer_match else None
+        if pointer_match is None or base is None:
             raise KeyError(key)  # cffi parses it as usual
-        pointer = self._ffi._typeof(f"{match[1]} *")
-        self[key] = (self._ffi._backend.new_array_type(pointer, int(match[2])), False)
+        ctype = backend.new_pointer_type(base)
+        if pointer_match[2] == "[]":
+            ctype = backend.new_array_type(ctype, None)
+        for _ in range(pointer_match[2].count("*") - 1):
+            ctype = backend.new_pointer_type(ctype)
+        self[key] = (ctype, False)
         return self[key]
 
+    def _declared(self, name: str) -> Any:
+        """The backend type of a primitive or typedef'd name, or None for anything else."""
+        from cffi import model
 
-def _quick_array_types(ffi: Any) -> None:
+        name = " ".join(name.split())
+        if name in model.PrimitiveType.ALL_PRIMITIVE_TYPES:
+            declared = model.PrimitiveType(name)
+        else:
+            found = self._ffi._parser._declarations.get(f"typedef {name}")
+            if found is None or isinstance(found[0], model.RawFunctionType):
+                return None
+            declared = found[0]
+        with self._ffi._lock:  # as cffi's own _typeof_locked holds it
+            return self._ffi._get_cached_btype(declared)
+
+
+def _quick_types(ffi: Any) -> None:
     if type(getattr(ffi, "_parsed_types", None)) is dict and hasattr(getattr(ffi, "_backend", None), "new_array_type"):
-        ffi._parsed_types = _ArrayTypes(ffi, ffi._parsed_types)
+        ffi._parsed_types = _QuickTypes(ffi, ffi._parsed_types)
 
 
 # fontTools modules WeasyPrint imports at start but calls only for variable, emoji or WOFF fonts
