@@ -228,6 +228,11 @@ def build(
       storykit build wire.txt local.html blog.md -o edition/
       storykit build seeds/ -f txt --width 72
       storykit build seeds/ --check --strict
+
+    \b
+    Environment: SOURCE_DATE_EPOCH fixes embedded dates; STORYKIT_JOBS=1 keeps
+    the PDF layout in this process; STORYKIT_CACHE_DIR moves the cache of parsed
+    templates and hyphenation patterns (empty: off; default ~/.cache/storykit).
     """
     from storykit.pipeline import build as run_build
 
