@@ -421,7 +421,8 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
     if source is None:
         source = html(story, layout, options)
     sheet = _stylesheet(layout)
-    _load_hyphenation([story.meta.language, *(block.language for block in story.blocks())])
+    _load_hyphenation([story.meta.language, *(b.language for b in story.blocks()),
+                       *(s.language for s in story.sources)])
     fetcher, fonts = sheet.fetcher, sheet.fonts
     css_path = layout.find(STYLESHEET)
     with _captured_log() as records, _fatal_fetch_as_render_error():
