@@ -96,9 +96,10 @@ def unbreakable(line: str) -> bool:
 
 
 def caps_heading(text: str) -> bool:
-    """Whether a heading is ALL CAPS (every word of 4+ letters upper case, and could be lower)."""
+    """Whether a heading is ALL CAPS (every word of 4+ letters upper case, with two capitals or more)."""
     words = CAPS_WORD_RE.findall(text)
-    caps = [w for w in words if w.isupper() and w.lower() != w]
+    # Two capitals at least: a capital before letters of a script without case ("Aؠؠؠ") is no shouting.
+    caps = [w for w in words if w.isupper() and sum(ch.isupper() for ch in w) >= 2]
     return bool(words) and len(caps) == len(words)
 
 

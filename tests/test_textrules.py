@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storykit.textrules import can_break, check_bytes, check_text, styled_letter, unbreakable
+from storykit.textrules import can_break, caps_heading, check_bytes, check_text, styled_letter, unbreakable
 
 GOOD = (
     "A title\n"
@@ -123,3 +123,12 @@ def test_helpers() -> None:
     assert not can_break("[1,", "3]")
     assert can_break("word", "word")
     assert unbreakable("averyveryverylongword") and not unbreakable("two words")
+
+
+@pytest.mark.parametrize(
+    ("heading", "shouting"),
+    [("BREAKING NEWS", True), ("NATO summit", False), ("Aؠؠؠ", False), ("ÉTÉ À PARIS", True), ("حريق في باريس", False)],
+)
+def test_all_caps_needs_two_capitals_in_every_long_word(heading: str, shouting: bool) -> None:
+    # Found by hypothesis: one capital before letters of a script without case is not ALL CAPS.
+    assert caps_heading(heading) is shouting
