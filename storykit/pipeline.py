@@ -192,7 +192,6 @@ def render_epub(
 # ---------- The PDF worker: WeasyPrint in a second process ----------
 
 
-
 def _portable(exc: BaseException) -> tuple[str, Any]:
     """An exception in a form that survives the pipe (StorykitError's __init__ does not unpickle)."""
     if isinstance(exc, StorykitError):

@@ -69,12 +69,11 @@ def load_weasyprint() -> ModuleType:
     return sys.modules["weasyprint"]
 
 
-_ARRAY_TYPE = re.compile(r"\s*([A-Za-z_]\w*)\s*\[(\d+)\]\s*")
-_POINTER_TYPE = re.compile(r"\s*([A-Za-z_][\w ]*?)\s*((?:\*\s*)+|\[\])\s*")
+_C_TYPE = re.compile(r"\s*([A-Za-z_][\w ]*?)\s*((?:\*\s*)+|\[(\d*)\])\s*")
 
 
 class _QuickTypes(dict[str, Any]):
-    """cffi's cache of parsed C types that answers 'T[N]', 'T *', 'T **' and 'T[]' without parsing them.
+    """cffi's cache of parsed C types that answers 'T *', 'T **', 'T[]' and 'T[N]' without parsing them.
 
     cffi parses each new type string with pycparser (about 5 ms), and WeasyPrint asks for a new
     'hb_codepoint_t[N]' for every font it embeds and for a dozen pointer types (25 parses in the
@@ -87,19 +86,15 @@ class _QuickTypes(dict[str, Any]):
         self._ffi = ffi
 
     def __missing__(self, key: str) -> Any:
-        backend = self._ffi._backend
-        if isinstance(key, str) and (array := _ARRAY_TYPE.fullmatch(key)):
-            pointer = self._ffi._typeof(f"{array[1]} *")
-            self[key] = (backend.new_array_type(pointer, int(array[2])), False)
-            return self[key]
-        pointer_match = _POINTER_TYPE.fullmatch(key) if isinstance(key, str) else None
-        base = self._declared(pointer_match[1]) if pointer_match else None
-        if pointer_match is None or base is None:
+        match = _C_TYPE.fullmatch(key) if isinstance(key, str) else None
+        base = self._declared(match[1]) if match else None
+        if match is None or base is None:
             raise KeyError(key)  # cffi parses it as usual
+        backend = self._ffi._backend
         ctype = backend.new_pointer_type(base)
-        if pointer_match[2] == "[]":
-            ctype = backend.new_array_type(ctype, None)
-        for _ in range(pointer_match[2].count("*") - 1):
+        if match[2].startswith("["):
+            ctype = backend.new_array_type(ctype, int(match[3]) if match[3] else None)
+        for _ in range(match[2].count("*") - 1):
             ctype = backend.new_pointer_type(ctype)
         self[key] = (ctype, False)
         return self[key]
