@@ -31,6 +31,9 @@ def wants_worker(args: Sequence[str]) -> bool:
 
 def main() -> None:
     """Run the storykit command."""
+    from storykit.libcache import install_regex_programs
+
+    install_regex_programs()  # before any module compiles its patterns
     if wants_worker(sys.argv[1:]):
         from storykit.pipeline import start_early_worker
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from storykit import libcache
 from storykit.document import CleanDocument
 from storykit.errors import OutputError, StorykitError
 from storykit.formats import Format, Options, get_format
@@ -234,6 +235,7 @@ def _pdf_worker_main(conn: Connection, parents_end: Connection | None = None) ->
         _serve(conn, pdf)
     finally:
         pdf.close()
+        libcache.save_regex_programs()  # multiprocessing's children skip atexit
 
 
 def _exit_on_sigterm(*_: object) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import ctypes.util
+import marshal
 import os
 import pickle
+import re
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyphen
 import pytest
@@ -174,3 +179,82 @@ def test_quick_c_types_are_the_objects_cffi_parses(cdecl: str) -> None:
     with ffi._lock:  # cffi builds types with it held
         parsed = ffi._get_cached_btype(ffi._parser.parse_type(cdecl))
     assert quick is parsed
+
+
+# ---------- regular-expression programs ----------
+
+PATTERNS = [
+    (r"\b(?P<num>\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE),
+    (r"(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s?(?P<ampm>a\.m\.|p\.m\.)", 0),
+    (r"[\u0600-\u06ff]+|[à-ÿ]+(?=\s)", re.UNICODE),
+    (rb"^\xef\xbb\xbf|[\x80-\xff]{2,}", re.MULTILINE),
+    (r"(?x) (?<!\w) (a|b)+? \1 $", re.VERBOSE),
+]
+
+
+@pytest.fixture
+def regex_programs(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], libcache._RegexPrograms]]:
+    """install_regex_programs() for one test: re's compiler and the module's state are restored after it."""
+    compiler = re._compiler  # type: ignore[attr-defined]
+    monkeypatch.setattr(compiler, "compile", compiler.compile)
+    monkeypatch.setattr(libcache, "_regex", [])
+    monkeypatch.setattr(libcache, "REGEX_WORTH_KEEPING", 0.0)  # keep even the quick ones
+    monkeypatch.setattr(atexit, "register", lambda *_: None)
+
+    def start() -> libcache._RegexPrograms:
+        """A new process's start: re's own compiler again, then the cache's."""
+        compiler.compile = libcache._regex[0].original if libcache._regex else compiler.compile
+        libcache._regex.clear()
+        libcache.install_regex_programs()
+        return libcache._regex[0]
+
+    yield start
+
+
+def _compile_fresh(pattern: str | bytes, flags: int) -> re.Pattern[Any]:
+    re.purge()  # re's in-process cache would answer before the compiler is asked
+    return re.compile(pattern, flags)
+
+
+def test_patterns_from_the_cache_equal_compiled_ones(regex_programs: Callable[[], libcache._RegexPrograms]) -> None:
+    first = regex_programs()
+    compiled = [_compile_fresh(p, f) for p, f in PATTERNS]
+    assert len(first.added) == len(PATTERNS) and not first.used
+    libcache.save_regex_programs()
+    second = regex_programs()
+    again = [_compile_fresh(p, f) for p, f in PATTERNS]
+    assert len(second.used) == len(PATTERNS) and not second.added  # every one from the cache
+    assert again == compiled  # CPython compares pattern, flags and the matcher's program
+    for pattern, (p, f) in zip(again, PATTERNS, strict=True):
+        assert pattern.groupindex == second.original(p, f).groupindex
+    number = again[0]
+    assert number.search("Two babies")["num"] == "Two"  # type: ignore[index]
+
+
+def test_a_damaged_or_refused_program_is_compiled_again(
+    regex_programs: Callable[[], libcache._RegexPrograms], cache_dir: Path
+) -> None:
+    regex_programs()
+    _compile_fresh(*PATTERNS[0])
+    libcache.save_regex_programs()
+    (entry,) = cache_dir.glob("regex-*.marshal")
+    programs = marshal.loads(entry.read_bytes())
+    key = next(iter(programs))
+    flags, _, groups, groupindex, indexgroup = programs[key]
+    programs[key] = (flags, [1, 2, 3, 999999], groups, groupindex, indexgroup)  # CPython refuses this code
+    entry.write_bytes(marshal.dumps(programs))
+    state = regex_programs()
+    assert _compile_fresh(*PATTERNS[0]).search("it took seven hours")["num"] == "seven"  # type: ignore[index]
+    assert not state.used and state.added
+    entry.write_bytes(b"not marshal data")
+    state = regex_programs()
+    assert _compile_fresh(*PATTERNS[1]).match("10.30 p.m.")["m"] == "30"  # type: ignore[index]
+
+
+def test_no_regex_cache_when_the_cache_is_off(
+    regex_programs: Callable[[], libcache._RegexPrograms], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(libcache.ENV, "")
+    compiler = re._compiler.compile  # type: ignore[attr-defined]
+    libcache.install_regex_programs()
+    assert not libcache._regex and re._compiler.compile is compiler  # type: ignore[attr-defined]
