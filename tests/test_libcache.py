@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import atexit
 import ctypes.util
+import json
 import marshal
 import os
 import pickle
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -258,3 +260,39 @@ def test_no_regex_cache_when_the_cache_is_off(
     compiler = re._compiler.compile  # type: ignore[attr-defined]
     libcache.install_regex_programs()
     assert not libcache._regex and re._compiler.compile is compiler  # type: ignore[attr-defined]
+
+
+_CFFI_PROBE = """
+import json, sys
+from storykit.formats import pdf
+pdf.load_weasyprint()
+before = "pycparser" in sys.modules
+ffi = sys.modules["weasyprint.text.ffi"].ffi
+declarations = {k: [type(t).__name__, t._get_c_name() if hasattr(t, "_get_c_name") else t, q]
+                for k, (t, q) in ffi._parser._declarations.items()}
+# types no shortcut answers: the stand-in becomes cffi's real parser to read them
+sizes = [ffi.sizeof("PangoRectangle"), ffi.sizeof("PangoGlyphInfo"), ffi.sizeof("FcChar8 *")]
+rect = ffi.new("PangoRectangle *")
+rect.width = 7
+pango = sys.modules["weasyprint.text.ffi"].pango
+version = pango.pango_version()
+print(json.dumps({"pycparser": before, "declarations": declarations, "sizes": sizes, "width": rect.width,
+                  "version": version, "parser": type(ffi._parser).__name__}))
+"""
+
+
+def test_c_declarations_from_the_cache_are_the_parsed_ones(cache_dir: Path) -> None:
+    env = {**os.environ, libcache.ENV: str(cache_dir), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def probe() -> dict[str, Any]:
+        done = subprocess.run([sys.executable, "-c", _CFFI_PROBE], env=env, capture_output=True, text=True, check=True)
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+    parsed = probe()  # a miss: parsed by pycparser, then stored
+    assert parsed["pycparser"] and len(list(cache_dir.glob("cffi-*.pickle"))) == 1
+    cached = probe()
+    assert not cached["pycparser"]  # the declarations came from the cache
+    assert cached["parser"] == "Parser"  # the unusual type turned the stand-in into cffi's parser
+    assert {k: cached[k] for k in ["declarations", "sizes", "width", "version"]} == \
+        {k: parsed[k] for k in ["declarations", "sizes", "width", "version"]}

@@ -62,7 +62,7 @@ RUNNING_TITLE_CHARS = 90
 def load_weasyprint() -> ModuleType:
     """WeasyPrint, imported once per process with its system libraries looked up quickly."""
     if "weasyprint" not in sys.modules:
-        with _quick_library_lookup(), _font_tools_on_first_use():
+        with _quick_library_lookup(), _font_tools_on_first_use(), _c_declarations_from_cache():
             import weasyprint  # noqa: F401
     # Also when something else imported WeasyPrint first; a no-op once installed.
     _quick_types(sys.modules["weasyprint.text.ffi"].ffi)
@@ -166,6 +166,129 @@ def _font_tools_on_first_use() -> Iterator[None]:
         yield
     finally:
         _forget_stand_ins()  # later imports, WeasyPrint's calls included, get the real modules
+
+
+# cffi's parser state after a cdef(): what a cached entry restores (cffi 1.x and 2.x).
+_PARSER_STATE = ("_declarations", "_included_declarations", "_anonymous_counter", "_int_constants",
+                 "_recomplete", "_uses_new_feature")
+
+
+class _ParserStandIn:
+    """Stands for cffi's C parser while WeasyPrint is imported, so that pycparser is not loaded
+    when WeasyPrint's declarations come from the library cache; the first method asked for
+    turns it into the real parser, keeping its declarations."""
+
+    def __init__(self) -> None:
+        self._declarations: dict[str, Any] = {}
+        self._included_declarations: set[Any] = set()
+        self._anonymous_counter = 0
+        self._structnode2type: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._options: dict[str, Any] = {}
+        self._int_constants: dict[str, int] = {}
+        self._recomplete: list[Any] = []
+        self._uses_new_feature: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        real = _real_module("cffi.cparser").Parser
+        for key, value in vars(real()).items():  # anything a newer cffi's parser has and this lacks
+            self.__dict__.setdefault(key, value)
+        self.__class__ = real
+        return getattr(self, name)
+
+
+def _real_module(name: str) -> ModuleType:
+    if isinstance(sys.modules.get(name), _CParserStandIn):
+        del sys.modules[name]
+    return importlib.import_module(name)
+
+
+class _CParserStandIn(ModuleType):
+    """cffi.cparser during WeasyPrint's import: FFI() gets a _ParserStandIn."""
+
+    Parser = _ParserStandIn
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(_real_module("cffi.cparser"), name)
+
+
+_CFFI_MODEL_CLASSES = frozenset({
+    ("cffi.model", name) for name in (
+        "VoidType", "BasePrimitiveType", "PrimitiveType", "UnknownIntegerType", "UnknownFloatType",
+        "BaseFunctionType", "RawFunctionType", "FunctionPtrType", "PointerType",
+        "NamedPointerType", "ArrayType", "StructOrUnion", "StructType", "UnionType", "EnumType",
+    )
+})
+
+
+@contextmanager
+def _c_declarations_from_cache() -> Iterator[None]:
+    """Let cffi take WeasyPrint's C declarations from the library cache instead of parsing them.
+
+    cffi parses them with pycparser at every import (0.04 s, and 0.05 s to import pycparser).
+    The parsed declarations are plain data (cffi's model types); they are stored keyed by the
+    declarations' text and cffi's version, and only after a round trip gave back the same types.
+    """
+    try:
+        import cffi
+        import cffi.api
+    except ImportError:
+        yield
+        return
+    if "cffi.cparser" in sys.modules or libcache.folder() is None:
+        yield
+        return
+    original = cffi.api.FFI._cdef
+
+    def cdef(ffi: Any, csource: str, override: bool = False, **options: Any) -> None:
+        parser = ffi._parser
+        if override or not isinstance(parser, _ParserStandIn) or parser._declarations or ffi._cdefsources:
+            original(ffi, csource, override=override, **options)
+            return
+        key = libcache.digest("cffi", cffi.__version__, csource, repr(sorted(options.items())))
+        state = libcache.load("cffi", key, _CFFI_MODEL_CLASSES)
+        with ffi._lock:  # what FFI._cdef does, with the parse answered from the cache
+            ffi._cdef_version = object()
+            if isinstance(state, dict) and set(state) == set(_PARSER_STATE):
+                parser.__dict__.update(state)
+            else:
+                parser.parse(csource, override=override, **options)
+                _store_parser_state(key, parser)
+            ffi._cdefsources.append(csource)
+            finishlist = parser._recomplete
+            if finishlist:
+                parser._recomplete = []
+                for tp in finishlist:
+                    tp.finish_backend_type(ffi, finishlist)
+
+    sys.modules["cffi.cparser"] = _CParserStandIn("cffi.cparser")
+    cffi.api.FFI._cdef = cdef
+    try:
+        yield
+    finally:
+        cffi.api.FFI._cdef = original
+        if isinstance(sys.modules.get("cffi.cparser"), _CParserStandIn):
+            del sys.modules["cffi.cparser"]  # later FFIs get the real parser
+
+
+def _store_parser_state(key: str, parser: Any) -> None:
+    """Keep a parser's declarations if they come back from the cache's unpickler as the same types."""
+    import pickle
+
+    state = {name: getattr(parser, name) for name in _PARSER_STATE}
+    with contextlib.suppress(Exception):
+        copy = libcache._unpickle(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), _CFFI_MODEL_CLASSES)
+
+        def names(declarations: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
+            return {k: (type(t).__name__, t._get_c_name() if hasattr(t, "_get_c_name") else t, q)
+                    for k, (t, q) in declarations.items()}
+
+        if names(copy["_declarations"]) == names(state["_declarations"]) and \
+                copy["_int_constants"] == state["_int_constants"]:
+            libcache.store("cffi", key, state)
 
 
 @contextmanager
