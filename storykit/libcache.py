@@ -175,6 +175,9 @@ def hyphenation(language: str) -> None:
 # compares the programs), and the C side validates every program it is given.
 
 REGEX_WORTH_KEEPING = 0.0002  # seconds: patterns that compile faster are not worth a lookup
+# ... and a run writes the file only when its new programs saved this much: some libraries build
+# patterns from sets, whose order changes from run to run, and each run would write the file.
+REGEX_WORTH_WRITING = 0.005
 REGEX_MAX_PROGRAMS = 4096  # a larger file keeps only the programs of the run that writes it
 
 Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
@@ -189,6 +192,7 @@ class _RegexPrograms:
         self.loaded: dict[tuple[str | bytes, int], Program] = _read_programs(path)
         self.used: set[tuple[str | bytes, int]] = set()
         self.added: dict[tuple[str | bytes, int], Program] = {}
+        self.added_seconds = 0.0
 
     def compile(self, pattern: Any, flags: int = 0) -> re.Pattern[Any]:
         """re's compiler, answered from the cache when it holds the program."""
@@ -206,18 +210,20 @@ class _RegexPrograms:
                 return compiled
         start = time.perf_counter()
         compiled = self.original(pattern, flags)
-        if time.perf_counter() - start >= REGEX_WORTH_KEEPING:
+        seconds = time.perf_counter() - start
+        if seconds >= REGEX_WORTH_KEEPING:
             with contextlib.suppress(Exception):
                 program = _program(pattern, int(flags))
                 if _sre.compile(pattern, *program) == compiled:
                     self.added[key] = program
+                    self.added_seconds += seconds
         return compiled
 
     def save(self) -> None:
         """Add the programs compiled in this process to the file (others' additions are kept)."""
         import marshal
 
-        if not self.added:
+        if self.added_seconds < REGEX_WORTH_WRITING:
             return
         programs = {**_read_programs(self.path), **self.added}
         if len(programs) > REGEX_MAX_PROGRAMS:
@@ -225,7 +231,7 @@ class _RegexPrograms:
         with contextlib.suppress(Exception):
             _write(self.path, marshal.dumps(programs))
         self.loaded.update(self.added)
-        self.added = {}
+        self.added, self.added_seconds = {}, 0.0
 
 
 def _program(pattern: str | bytes, flags: int) -> Program:

@@ -201,6 +201,7 @@ def regex_programs(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setattr(compiler, "compile", compiler.compile)
     monkeypatch.setattr(libcache, "_regex", [])
     monkeypatch.setattr(libcache, "REGEX_WORTH_KEEPING", 0.0)  # keep even the quick ones
+    monkeypatch.setattr(libcache, "REGEX_WORTH_WRITING", 0.0)
     monkeypatch.setattr(atexit, "register", lambda *_: None)
 
     def start() -> libcache._RegexPrograms:
@@ -296,3 +297,19 @@ def test_c_declarations_from_the_cache_are_the_parsed_ones(cache_dir: Path) -> N
     assert cached["parser"] == "Parser"  # the unusual type turned the stand-in into cffi's parser
     assert {k: cached[k] for k in ["declarations", "sizes", "width", "version"]} == \
         {k: parsed[k] for k in ["declarations", "sizes", "width", "version"]}
+
+
+def test_a_run_that_compiled_little_writes_nothing(
+    regex_programs: Callable[[], libcache._RegexPrograms], cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regex_programs()
+    _compile_fresh(*PATTERNS[0])
+    libcache.save_regex_programs()
+    (entry,) = cache_dir.glob("regex-*.marshal")
+    before = entry.stat().st_mtime_ns, entry.read_bytes()
+    monkeypatch.setattr(libcache, "REGEX_WORTH_WRITING", 60.0)  # a pattern per run, as from a set's order
+    state = regex_programs()
+    _compile_fresh(*PATTERNS[1])
+    assert state.added
+    libcache.save_regex_programs()
+    assert (entry.stat().st_mtime_ns, entry.read_bytes()) == before
