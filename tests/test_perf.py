@@ -219,3 +219,24 @@ def test_the_command_starts_the_worker_only_for_a_build_that_lays_out() -> None:
     assert not wants_worker(["build", "--help"])
     assert not wants_worker(["merge", "seeds"])
     assert not wants_worker([])
+
+
+def test_line_splits_kept_from_the_last_story_give_the_same_pdf(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from storykit.formats import pdf
+
+    layout, options = load_layout(), Options()
+    first, *rest = story.sections
+    block = dataclasses.replace(first.blocks[0], text=first.blocks[0].text + " A reader wrote in to add a detail.")
+    edited = dataclasses.replace(story, sections=(dataclasses.replace(first, blocks=(block, *first.blocks[1:])), *rest))
+    with PdfWorker() as fresh:  # a new process: nothing kept from an earlier story
+        (expected,) = render_all(edited, ["pdf"], layout, options, worker=fresh).values()
+    pdf.render(story, layout, options)
+    made: list[str] = []
+    original = pdf._LINE_SPLITS.original
+    assert original is not None
+    monkeypatch.setattr(pdf._LINE_SPLITS, "original", lambda text, *args: made.append(text) or original(text, *args))
+    assert pdf.render(edited, layout, options) == expected
+    kept = sum(len(entries) for entries in pdf._LINE_SPLITS.current.values())
+    assert 0 < len(made) < kept / 5  # most lines were split once, for the first story

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import functools
 import hashlib
 import importlib
@@ -66,6 +67,7 @@ def load_weasyprint() -> ModuleType:
             import weasyprint  # noqa: F401
     # Also when something else imported WeasyPrint first; a no-op once installed.
     _quick_types(sys.modules["weasyprint.text.ffi"].ffi)
+    _LINE_SPLITS.install()
     return sys.modules["weasyprint"]
 
 
@@ -291,6 +293,76 @@ def _store_parser_state(key: str, parser: Any) -> None:
             libcache.store("cffi", key, state)
 
 
+class _RecordedStyle:
+    """A computed style that notes each property read through it, with its value."""
+
+    __slots__ = ("_style", "read")
+
+    def __init__(self, style: Any) -> None:
+        self._style = style
+        self.read: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._style[key]
+        self.read.setdefault(key, value)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._style, name)
+
+
+class _LineSplits:
+    """WeasyPrint's splits of a text into its first line and the rest, kept for the next story.
+
+    A rebuild in `storykit watch` lays out a story that differs from the last one in a few
+    sentences, and shaping and breaking the unchanged lines again is a third of the layout. A
+    split is a pure function of its text, width and options, of the style properties it read
+    (recorded when it was made, compared at every use) and of the layout's fonts: the splits are
+    dropped when the layout changes, and only those of the last two stories are kept.
+    """
+
+    def __init__(self) -> None:
+        self.owner: object = None
+        self.current: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
+        self.previous: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
+        self.original: Callable[..., tuple[Any, ...]] | None = None
+
+    def install(self) -> None:
+        """Have WeasyPrint's inline layout and min/max-content widths split lines through here."""
+        from weasyprint.layout import inline, preferred
+        from weasyprint.text import line_break
+
+        if self.original is None:
+            self.original = line_break.split_first_line
+            inline.split_first_line = preferred.split_first_line = self.split
+
+    def use(self, owner: object) -> None:
+        """Start a document laid out with this layout (its files' stamp included)."""
+        if owner != self.owner:
+            self.owner, self.current, self.previous = owner, {}, {}
+        elif self.current:
+            self.previous, self.current = self.current, {}
+
+    def split(self, text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
+              is_line_start: bool = True, minimum: bool = False) -> tuple[Any, ...]:
+        """split_first_line(), answered from an earlier split of the same text in the same style."""
+        assert self.original is not None
+        key = (text, max_width, justification_spacing, is_line_start, minimum)
+        for table in (self.current, self.previous):
+            for read, result in table.get(key, ()):
+                if all(style[name] == value for name, value in read.items()):
+                    if table is self.previous:
+                        self.current.setdefault(key, []).append((read, result))
+                    return (copy.copy(result[0]), *result[1:])  # the Layout is the box's own
+        recorded = _RecordedStyle(style)
+        result = self.original(text, recorded, context, max_width, justification_spacing, is_line_start, minimum)
+        self.current.setdefault(key, []).append((recorded.read, (copy.copy(result[0]), *result[1:])))
+        return result
+
+
+_LINE_SPLITS = _LineSplits()
+
+
 @contextmanager
 def _quick_library_lookup() -> Iterator[None]:
     """Answer ctypes' find_library from one reading of the ld.so cache while WeasyPrint loads.
@@ -463,6 +535,7 @@ def close() -> None:
     """
     _laid_out.cache_clear()
     _prepared.clear()
+    _LINE_SPLITS.use(None)
     for fonts in list(_font_configurations):
         # Removed here rather than by a garbage collection of the whole heap (0.1 s in a worker).
         folder = getattr(fonts, "_folder", None)
@@ -539,6 +612,7 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
     if source is None:
         source = html(story, layout, options)
     sheet = _stylesheet(layout)
+    _LINE_SPLITS.use((layout, layout.stamp()))
     _load_hyphenation([story.meta.language, *(b.language for b in story.blocks()),
                        *(s.language for s in story.sources)])
     fetcher, fonts = sheet.fetcher, sheet.fonts
