@@ -234,9 +234,9 @@ def test_line_splits_kept_from_the_last_story_give_the_same_pdf(story: Story, mo
         (expected,) = render_all(edited, ["pdf"], layout, options, worker=fresh).values()
     pdf.render(story, layout, options)
     made: list[str] = []
-    original = pdf._LINE_SPLITS.original
+    original = pdf._LAYOUT_MEMO.original
     assert original is not None
-    monkeypatch.setattr(pdf._LINE_SPLITS, "original", lambda text, *args: made.append(text) or original(text, *args))
+    monkeypatch.setattr(pdf._LAYOUT_MEMO, "original", lambda text, *args: made.append(text) or original(text, *args))
     assert pdf.render(edited, layout, options) == expected
-    kept = sum(len(entries) for entries in pdf._LINE_SPLITS.current.values())
+    kept = sum(len(entries) for entries in pdf._LAYOUT_MEMO.current.values())
     assert 0 < len(made) < kept / 5  # most lines were split once, for the first story

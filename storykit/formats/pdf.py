@@ -67,7 +67,7 @@ def load_weasyprint() -> ModuleType:
             import weasyprint  # noqa: F401
     # Also when something else imported WeasyPrint first; a no-op once installed.
     _quick_types(sys.modules["weasyprint.text.ffi"].ffi)
-    _LINE_SPLITS.install()
+    _LAYOUT_MEMO.install()
     return sys.modules["weasyprint"]
 
 
@@ -311,18 +311,21 @@ class _RecordedStyle:
         return getattr(self._style, name)
 
 
-class _LineSplits:
-    """WeasyPrint's splits of a text into its first line and the rest, kept for the next story.
+class _LayoutMemo:
+    """What WeasyPrint works out from text, style and fonts alone, kept for the next story.
 
     A rebuild in `storykit watch` lays out a story that differs from the last one in a few
-    sentences, and shaping and breaking the unchanged lines again is a third of the layout. A
-    split is a pure function of its text, width and options, of the style properties it read
-    (recorded when it was made, compared at every use) and of the layout's fonts: the splits are
-    dropped when the layout changes, and only those of the last two stories are kept.
+    sentences, and shaping and breaking the unchanged lines again is a third of the layout:
+    each split of a text into its first line and the rest is kept. A split is a pure function
+    of its text, width and options, of the style properties it read (recorded when it was made,
+    compared at every use) and of the layout's fonts. So are the line heights of each font
+    (WeasyPrint's struts, which it keeps per fonts configuration, and storykit makes one per
+    story). Everything is dropped when the layout changes; splits of the last two stories are kept.
     """
 
     def __init__(self) -> None:
         self.owner: object = None
+        self.struts: dict[str, Any] = {}
         self.current: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
         self.previous: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
         self.original: Callable[..., tuple[Any, ...]] | None = None
@@ -339,7 +342,7 @@ class _LineSplits:
     def use(self, owner: object) -> None:
         """Start a document laid out with this layout (its files' stamp included)."""
         if owner != self.owner:
-            self.owner, self.current, self.previous = owner, {}, {}
+            self.owner, self.current, self.previous, self.struts = owner, {}, {}, {}
         elif self.current:
             self.previous, self.current = self.current, {}
 
@@ -360,7 +363,7 @@ class _LineSplits:
         return result
 
 
-_LINE_SPLITS = _LineSplits()
+_LAYOUT_MEMO = _LayoutMemo()
 
 
 @contextmanager
@@ -535,7 +538,7 @@ def close() -> None:
     """
     _laid_out.cache_clear()
     _prepared.clear()
-    _LINE_SPLITS.use(None)
+    _LAYOUT_MEMO.use(None)
     for fonts in list(_font_configurations):
         # Removed here rather than by a garbage collection of the whole heap (0.1 s in a worker).
         folder = getattr(fonts, "_folder", None)
@@ -612,7 +615,8 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
     if source is None:
         source = html(story, layout, options)
     sheet = _stylesheet(layout)
-    _LINE_SPLITS.use((layout, layout.stamp()))
+    _LAYOUT_MEMO.use((layout, layout.stamp()))
+    sheet.fonts.strut_layouts = _LAYOUT_MEMO.struts
     _load_hyphenation([story.meta.language, *(b.language for b in story.blocks()),
                        *(s.language for s in story.sources)])
     fetcher, fonts = sheet.fetcher, sheet.fonts
