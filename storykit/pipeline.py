@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storykit import libcache
-from storykit.document import CleanDocument
+from storykit.document import CleanDocument, RawDocument
 from storykit.errors import OutputError, StorykitError
 from storykit.formats import Format, Options, get_format
 from storykit.launch import LAYOUT_FORMATS
@@ -53,7 +54,6 @@ def read_and_clean(
     max_bytes: int | None = None,
 ) -> list[CleanDocument]:
     """Every source under these paths, decoded and cleaned, with ids in file-name order."""
-    from storykit.clean import clean
     from storykit.errors import SourceError
     from storykit.manifest import apply_to_source
     from storykit.readers import DEFAULT_MAX_BYTES, find_sources, read_source
@@ -77,7 +77,15 @@ def read_and_clean(
     # ids follow the sorted file names, so the same files always get the same ids
     raws.sort(key=lambda r: (r.name, r.checksum))
     progress("cleaning")
-    return [clean(raw, f"s{i}") for i, raw in enumerate(raws, start=1)]
+    return [_cleaned(raw, f"s{i}") for i, raw in enumerate(raws, start=1)]
+
+
+@functools.lru_cache(maxsize=64)
+def _cleaned(raw: RawDocument, source_id: str) -> CleanDocument:
+    """clean(), kept for the next build of this process: a rebuild in `watch` cleans only what changed."""
+    from storykit.clean import clean
+
+    return clean(raw, source_id)
 
 
 def merge_sources(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import copy
 import functools
 import hashlib
 import importlib
@@ -326,8 +325,9 @@ class _LayoutMemo:
     def __init__(self) -> None:
         self.owner: object = None
         self.struts: dict[str, Any] = {}
-        self.current: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
-        self.previous: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
+        # (text, width, options) -> [(style properties read, their values, the split)]
+        self.current: dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]] = {}
+        self.previous: dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]] = {}
         self.original: Callable[..., tuple[Any, ...]] | None = None
 
     def install(self) -> None:
@@ -352,15 +352,23 @@ class _LayoutMemo:
         assert self.original is not None
         key = (text, max_width, justification_spacing, is_line_start, minimum)
         for table in (self.current, self.previous):
-            for read, result in table.get(key, ()):
-                if all(style[name] == value for name, value in read.items()):
+            for names, values, result in table.get(key, ()):
+                if tuple(map(style.__getitem__, names)) == values:
                     if table is self.previous:
-                        self.current.setdefault(key, []).append((read, result))
-                    return (copy.copy(result[0]), *result[1:])  # the Layout is the box's own
+                        self.current.setdefault(key, []).append((names, values, result))
+                    return (_copied(result[0]), *result[1:])  # the Layout is the box's own
         recorded = _RecordedStyle(style)
         result = self.original(text, recorded, context, max_width, justification_spacing, is_line_start, minimum)
-        self.current.setdefault(key, []).append((recorded.read, (copy.copy(result[0]), *result[1:])))
+        kept = (tuple(recorded.read), tuple(recorded.read.values()), (_copied(result[0]), *result[1:]))
+        self.current.setdefault(key, []).append(kept)
         return result
+
+
+def _copied(layout: Any) -> Any:
+    """A copy of a laid-out (deactivated) WeasyPrint Layout: plain attributes only."""
+    twin = object.__new__(type(layout))
+    twin.__dict__.update(layout.__dict__)
+    return twin
 
 
 _LAYOUT_MEMO = _LayoutMemo()
