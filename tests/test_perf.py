@@ -240,3 +240,25 @@ def test_line_splits_kept_from_the_last_story_give_the_same_pdf(story: Story, mo
     assert pdf.render(edited, layout, options) == expected
     kept = sum(len(entries) for entries in pdf._LAYOUT_MEMO.current.values())
     assert 0 < len(made) < kept / 5  # most lines were split once, for the first story
+
+
+def test_stories_in_several_scripts_through_one_worker_match_new_processes() -> None:
+    """The worker keeps the layout's fonts and line splits from story to story: never visible in a PDF."""
+    import dataclasses
+
+    from storykit.model import Block, Meta, Section
+    from tests.sample_story import sample_story
+    from tests.test_pdf import stress_story
+
+    base = sample_story()
+    scripts = dataclasses.replace(
+        base, meta=Meta(title="Ελληνικά, кириллица, العربية, עברית", slug="scripts", language="en"),
+        sections=(Section("sec-s", None, (Block("s-1", "paragraph", "Η διάσωση. Спасение. إنقاذ. חילוץ.", ("s1",)),)),))
+    stories = [scripts, base, stress_story("fr"), scripts]
+    layout, options = load_layout(), Options(source_date_epoch=1751587200)
+    with PdfWorker() as worker:
+        kept = [render_all(s, ["pdf"], layout, options, worker=worker) for s in stories]
+    for story, pdf_of in zip(stories[:3], kept, strict=False):
+        with PdfWorker() as fresh:
+            assert list(render_all(story, ["pdf"], layout, options, worker=fresh).values()) == list(pdf_of.values())
+    assert list(kept[0].values()) == list(kept[3].values())

@@ -311,20 +311,18 @@ class _RecordedStyle:
 
 
 class _LayoutMemo:
-    """What WeasyPrint works out from text, style and fonts alone, kept for the next story.
+    """WeasyPrint's line splits, kept for the next story laid out with the same layout.
 
     A rebuild in `storykit watch` lays out a story that differs from the last one in a few
     sentences, and shaping and breaking the unchanged lines again is a third of the layout:
     each split of a text into its first line and the rest is kept. A split is a pure function
     of its text, width and options, of the style properties it read (recorded when it was made,
-    compared at every use) and of the layout's fonts. So are the line heights of each font
-    (WeasyPrint's struts, which it keeps per fonts configuration, and storykit makes one per
-    story). Everything is dropped when the layout changes; splits of the last two stories are kept.
+    compared at every use) and of the layout's fonts: everything is dropped when the layout
+    changes, and the splits of the last two stories are kept.
     """
 
     def __init__(self) -> None:
         self.owner: object = None
-        self.struts: dict[str, Any] = {}
         # (text, width, options) -> [(style properties read, their values, the split)]
         self.current: dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]] = {}
         self.previous: dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]] = {}
@@ -342,7 +340,7 @@ class _LayoutMemo:
     def use(self, owner: object) -> None:
         """Start a document laid out with this layout (its files' stamp included)."""
         if owner != self.owner:
-            self.owner, self.current, self.previous, self.struts = owner, {}, {}, {}
+            self.owner, self.current, self.previous = owner, {}, {}
         elif self.current:
             self.previous, self.current = self.current, {}
 
@@ -565,9 +563,11 @@ def prepare(layout: Layout, languages: Iterable[str | None] = ()) -> None:
     The PDF worker calls it while the sources are merged. It never fails: a broken layout is
     reported by the render that needs it.
     """
-    _prepared.clear()
-    with contextlib.suppress(Exception):  # the render reports it, with its file and line
-        _prepared[(layout, layout.stamp())] = _parse_stylesheet(layout)
+    key = (layout, layout.stamp())
+    if key not in _prepared:
+        _prepared.clear()  # another layout, or this one's files changed
+        with contextlib.suppress(Exception):  # the render reports it, with its file and line
+            _prepared[key] = _parse_stylesheet(layout)
     _load_hyphenation(languages)
 
 
@@ -592,12 +592,17 @@ _font_configurations: weakref.WeakSet[Any] = weakref.WeakSet()  # for close()
 
 
 def _stylesheet(layout: Layout) -> _Stylesheet:
-    """The stylesheet prepare() parsed for this render, or a new one.
+    """The layout's parsed stylesheet and fonts, kept for every story this process lays out.
 
-    One per document: a fonts configuration shared by documents of different stories made
-    WeasyPrint 70 draw later ones with wrong glyphs (.notdef, text missing from the text layer).
+    Pango's fonts then stay loaded from one story to the next (a rebuild in `watch` writes its
+    PDF 0.1 s sooner). tests/test_perf.py renders stories in several scripts and languages one
+    after another through one worker and compares each with a new process's PDF, byte for byte.
     """
-    return _prepared.pop((layout, layout.stamp()), None) or _parse_stylesheet(layout)
+    key = (layout, layout.stamp())
+    if key not in _prepared:
+        _prepared.clear()
+        _prepared[key] = _parse_stylesheet(layout)
+    return _prepared[key]
 
 
 def _parse_stylesheet(layout: Layout) -> _Stylesheet:
@@ -624,7 +629,6 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
         source = html(story, layout, options)
     sheet = _stylesheet(layout)
     _LAYOUT_MEMO.use((layout, layout.stamp()))
-    sheet.fonts.strut_layouts = _LAYOUT_MEMO.struts
     _load_hyphenation([story.meta.language, *(b.language for b in story.blocks()),
                        *(s.language for s in story.sources)])
     fetcher, fonts = sheet.fetcher, sheet.fonts
