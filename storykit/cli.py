@@ -231,8 +231,9 @@ def build(
 
     \b
     Environment: SOURCE_DATE_EPOCH fixes embedded dates; STORYKIT_JOBS=1 keeps
-    the PDF layout in this process; STORYKIT_CACHE_DIR moves the cache of parsed
-    templates and hyphenation patterns (empty: off; default ~/.cache/storykit).
+    the PDF layout in this process; STORYKIT_CACHE_DIR moves the cache of what
+    libraries parse (templates, hyphenation patterns, regular expressions, C
+    declarations; empty: off; default ~/.cache/storykit).
     """
     from storykit.pipeline import build as run_build
 
