@@ -124,27 +124,37 @@ def compatible(a: Values, b: Values) -> bool:
 
 def _grams(text: str) -> Counter[str]:
     s = f" {text} "
-    return Counter(s[i : i + n] for n in (3, 4) for i in range(len(s) - n + 1))
+    return Counter([s[i : i + 3] for i in range(len(s) - 2)] + [s[i : i + 4] for i in range(len(s) - 3)])
 
 
 class CharTfidf:
-    """Char 3–4-gram TF-IDF vectors (sublinear tf), L2-normalised, for cosine similarity."""
+    """Char 3–4-gram TF-IDF vectors (sublinear tf), L2-normalised, for cosine similarity.
+
+    The document frequencies come from every text; a text's vector is made when a cosine first
+    needs it (most texts are never compared)."""
 
     def __init__(self, texts: list[str]) -> None:
-        grams = [_grams(t) for t in texts]
-        df: Counter[str] = Counter(g for c in grams for g in c)
+        self._grams = [_grams(t) for t in texts]
+        df: Counter[str] = Counter(g for c in self._grams for g in c)
         n = len(texts)
-        idf = {g: math.log((1 + n) / (1 + d)) for g, d in df.items()}
-        tf = [0.0] + [1 + math.log(t) for t in range(1, 1 + max((t for c in grams for t in c.values()), default=0))]
-        self.vectors: list[dict[str, float]] = []
-        for c in grams:
-            v = {g: tf[t] * idf[g] for g, t in c.items()}
+        self._idf = {g: math.log((1 + n) / (1 + d)) for g, d in df.items()}
+        most = max((t for c in self._grams for t in c.values()), default=0)
+        self._tf = [0.0] + [1 + math.log(t) for t in range(1, 1 + most)]
+        self._vectors: dict[int, dict[str, float]] = {}
+
+    def vector(self, i: int) -> dict[str, float]:
+        """The L2-normalised TF-IDF vector of item i."""
+        found = self._vectors.get(i)
+        if found is None:
+            tf, idf = self._tf, self._idf
+            v = {g: tf[t] * idf[g] for g, t in self._grams[i].items()}
             norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-            self.vectors.append({g: x / norm for g, x in v.items()})
+            found = self._vectors[i] = {g: x / norm for g, x in v.items()}
+        return found
 
     def cosine(self, i: int, j: int) -> float:
         """Cosine of items i and j."""
-        a, b = self.vectors[i], self.vectors[j]
+        a, b = self.vector(i), self.vector(j)
         if len(a) > len(b):
             a, b = b, a
         return sum(x * b.get(g, 0.0) for g, x in a.items())

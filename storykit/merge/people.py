@@ -6,7 +6,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -202,13 +201,25 @@ class Registry:
 
 def key_positions(text: str) -> str:
     """The text folded like `key` but keeping every character's position (same length)."""
-    return "".join([_fold_char(c) for c in text])
+    return text.translate(_FOLDED)
 
 
-@lru_cache(maxsize=4096)
 def _fold_char(c: str) -> str:
     f = strip_accents(c).lower()
     return f[0] if f and f[0].isalnum() else " "
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate's table for key_positions, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= 65536:  # a text of every script at once: start again rather than grow
+            self.clear()
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLDED = _FoldTable()
 
 
 def _evidence(text: str, start: int, end: int) -> bool:
