@@ -355,6 +355,8 @@ class _LayoutMemo:
                     if table is self.previous:
                         self.current.setdefault(key, []).append((names, values, result))
                     return (_copied(result[0]), *result[1:])  # the Layout is the box's own
+        if len(self.current) >= _LAYOUT_MEMO_SIZE:  # WeasyPrint used directly, never through use()
+            self.previous, self.current = self.current, {}
         recorded = _RecordedStyle(style)
         result = self.original(text, recorded, context, max_width, justification_spacing, is_line_start, minimum)
         kept = (tuple(recorded.read), tuple(recorded.read.values()), (_copied(result[0]), *result[1:]))
@@ -370,6 +372,7 @@ def _copied(layout: Any) -> Any:
 
 
 _LAYOUT_MEMO = _LayoutMemo()
+_LAYOUT_MEMO_SIZE = 200_000  # texts kept per document at most (the sample makes about 1,000)
 
 
 @contextmanager
