@@ -566,11 +566,9 @@ def prepare(layout: Layout, languages: Iterable[str | None] = ()) -> None:
     The PDF worker calls it while the sources are merged. It never fails: a broken layout is
     reported by the render that needs it.
     """
-    key = (layout, layout.stamp())
-    if key not in _prepared:
-        _prepared.clear()  # another layout, or this one's files changed
-        with contextlib.suppress(Exception):  # the render reports it, with its file and line
-            _prepared[key] = _parse_stylesheet(layout)
+    _prepared.clear()
+    with contextlib.suppress(Exception):  # the render reports it, with its file and line
+        _prepared[(layout, layout.stamp())] = _parse_stylesheet(layout)
     _load_hyphenation(languages)
 
 
@@ -595,17 +593,14 @@ _font_configurations: weakref.WeakSet[Any] = weakref.WeakSet()  # for close()
 
 
 def _stylesheet(layout: Layout) -> _Stylesheet:
-    """The layout's parsed stylesheet and fonts, kept for every story this process lays out.
+    """The stylesheet prepare() parsed for this render, or a new one.
 
-    Pango's fonts then stay loaded from one story to the next (a rebuild in `watch` writes its
-    PDF 0.1 s sooner). tests/test_perf.py renders stories in several scripts and languages one
-    after another through one worker and compares each with a new process's PDF, byte for byte.
+    One per document: with a fonts configuration shared by documents, a story's layout depends
+    on the stories laid out before it (lines a few points apart after a story in other scripts;
+    wrong glyphs in round 2). tests/test_perf.py renders stories through one worker and compares
+    each with a new process's PDF.
     """
-    key = (layout, layout.stamp())
-    if key not in _prepared:
-        _prepared.clear()
-        _prepared[key] = _parse_stylesheet(layout)
-    return _prepared[key]
+    return _prepared.pop((layout, layout.stamp()), None) or _parse_stylesheet(layout)
 
 
 def _parse_stylesheet(layout: Layout) -> _Stylesheet:
