@@ -247,7 +247,6 @@ def test_stories_in_several_scripts_through_one_worker_match_new_processes() -> 
     import dataclasses
 
     from storykit.formats import pdf
-
     from storykit.model import Block, Meta, Section
     from tests.sample_story import sample_story
     from tests.test_pdf import stress_story
