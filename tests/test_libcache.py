@@ -313,3 +313,20 @@ def test_a_run_that_compiled_little_writes_nothing(
     assert state.added
     libcache.save_regex_programs()
     assert (entry.stat().st_mtime_ns, entry.read_bytes()) == before
+
+
+def test_builds_with_the_library_cache_filled_empty_or_off_write_the_same_files(tmp_path: Path) -> None:
+    """The command's caches (regular-expression programs, C declarations, templates, patterns) never show."""
+    from tests.conftest import ROOT, SEEDS
+
+    def build(cache: str, out: str) -> dict[str, bytes]:
+        env = {**os.environ, libcache.ENV: cache, "SOURCE_DATE_EPOCH": "1751587200", "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-m", "storykit", "build", str(SEEDS), "-o", str(tmp_path / out),
+                        "--no-cache", "-q", "-f", "txt", "-f", "json", "-f", "pdf"], env=env, check=True)
+        return {p.name: p.read_bytes() for p in sorted((tmp_path / out).iterdir()) if not p.name.startswith(".")}
+
+    cache = tmp_path / "cache"
+    first = build(str(cache), "first")  # fills the cache
+    assert list(cache.glob("regex-*.marshal")) and list(cache.glob("cffi-*.pickle"))
+    assert build(str(cache), "second") == first  # every program and declaration from the cache
+    assert build("", "off") == first
