@@ -16,11 +16,13 @@ Not the build cache: `--no-cache` rebuilds the outputs, and still uses these par
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]  # built in: the matcher behind re
 import contextlib
 import io
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,9 +198,6 @@ class _RegexPrograms:
 
     def compile(self, pattern: Any, flags: int = 0) -> re.Pattern[Any]:
         """re's compiler, answered from the cache when it holds the program."""
-        import _sre  # type: ignore[import-not-found]
-        import time
-
         if not isinstance(pattern, str | bytes) or flags & 128:  # 128: re.DEBUG prints the program
             return self.original(pattern, flags)
         key = (pattern, int(flags))
@@ -276,8 +275,6 @@ def install_regex_programs() -> None:
     base = folder()
     if base is None:
         return
-    import _sre
-
     # The program's format is CPython's, per version: another interpreter is another file.
     name = f"regex-{sys.implementation.cache_tag}-{sys.version_info.micro}-{_sre.MAGIC}.marshal"
     state = _RegexPrograms(base / name, compiler.compile)

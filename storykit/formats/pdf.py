@@ -310,6 +310,10 @@ class _RecordedStyle:
         return getattr(self._style, name)
 
 
+# (text, width, options) -> [(style properties read, their values, the split)]
+_Splits = dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]]
+
+
 class _LayoutMemo:
     """WeasyPrint's line splits, kept for the next story laid out with the same layout.
 
@@ -323,9 +327,8 @@ class _LayoutMemo:
 
     def __init__(self) -> None:
         self.owner: object = None
-        # (text, width, options) -> [(style properties read, their values, the split)]
-        self.current: dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]] = {}
-        self.previous: dict[tuple[Any, ...], list[tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]]] = {}
+        self.current: _Splits = {}
+        self.previous: _Splits = {}
         self.original: Callable[..., tuple[Any, ...]] | None = None
 
     def install(self) -> None:
@@ -592,7 +595,7 @@ _prepared: dict[tuple[Layout, object], _Stylesheet] = {}
 _font_configurations: weakref.WeakSet[Any] = weakref.WeakSet()  # for close()
 
 
-def _stylesheet(layout: Layout) -> _Stylesheet:
+def _stylesheet(layout: Layout, stamp: object) -> _Stylesheet:
     """The stylesheet prepare() parsed for this render, or a new one.
 
     One per document: with a fonts configuration shared by documents, a story's layout depends
@@ -600,7 +603,7 @@ def _stylesheet(layout: Layout) -> _Stylesheet:
     wrong glyphs in round 2). tests/test_perf.py renders stories through one worker and compares
     each with a new process's PDF.
     """
-    return _prepared.pop((layout, layout.stamp()), None) or _parse_stylesheet(layout)
+    return _prepared.pop((layout, stamp), None) or _parse_stylesheet(layout)
 
 
 def _parse_stylesheet(layout: Layout) -> _Stylesheet:
@@ -625,8 +628,9 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
     template_path = str(layout.find(f"pdf/{TEMPLATE}"))
     if source is None:
         source = html(story, layout, options)
-    sheet = _stylesheet(layout)
-    _LAYOUT_MEMO.use((layout, layout.stamp()))
+    stamp = layout.stamp()  # one walk of the layout's folders for the stylesheet and the memo
+    sheet = _stylesheet(layout, stamp)
+    _LAYOUT_MEMO.use((layout, stamp))
     _load_hyphenation([story.meta.language, *(b.language for b in story.blocks()),
                        *(s.language for s in story.sources)])
     fetcher, fonts = sheet.fetcher, sheet.fonts
