@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from storykit.merge.text import excerpt, key, wordset
+from storykit.merge.text import alternation, excerpt, key, wordset
 
 INF = math.inf
 
@@ -302,9 +302,12 @@ ORIGIN_VERBS = (
     r"broke out|broken out|started|began|begun|originated|erupted|ignited|s.est déclaré|"
     r"a pris|est parti|a démarré"
 )
-_CARD = "|".join(sorted(CARDINALS, key=len, reverse=True))
-_ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
-NUM = rf"(?:\d+(?:[.,]\d+)?|(?:one|un|une)[- ]and[- ]a[- ]half|(?:{_CARD})(?:[- ](?:and[- ])?(?:{_CARD}))*)"
+# Word lists as tries (storykit.merge.text.alternation): the same matches as longest-first alternations, faster.
+_CARD = alternation(CARDINALS)
+_ORD = alternation(ORDINALS)
+# A number starts with a digit or a cardinal's first letter: the lookahead lets the matcher skip other positions fast.
+_NUM_START = "[\\d" + "".join(sorted({re.escape(word[0]) for word in CARDINALS})) + "]"
+NUM = rf"(?={_NUM_START})(?:\d+(?:[.,]\d+)?|(?:one|un|une)[- ]and[- ]a[- ]half|{_CARD}(?:[- ](?:and[- ])?{_CARD})*)"
 _NUM_RE = re.compile(rf"\b(?P<num>{NUM})\b", re.I)
 _AGE_RE = re.compile(
     rf"\b(?P<num>{NUM})[- ](?P<unit>month|year|week|day)s?[- ]old\b(?:[- ](?P<noun>[a-zà-ÿ]+))?"
@@ -324,14 +327,19 @@ _DIST_RE = re.compile(
     r"|(?P<ft>\d)['’](?P<inch>\d{1,2})[\"”]",
     re.I,
 )
+# Every vague amount in one pass; no VAGUE word starts another, so at most one matches at a place.
+_VAGUE_RE = re.compile(
+    rf"\b(?=(?P<word>{alternation(VAGUE)}) (?:of |de |d')?(?:[a-zà-ÿ]+ )?(?P<noun>[a-zà-ÿ]+s)\b)", re.I
+)
+_VAGUE_ORDER = {word: n for n, word in enumerate(VAGUE)}
 _TIME_RE = re.compile(r"\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s?(?P<ampm>a\.m\.|p\.m\.|am\b|pm\b)", re.I)
-_MONTHS = "|".join(MONTHS)
+_MONTHS = alternation(MONTHS)  # no month is the start of another: order is free
 _DATE_RE = re.compile(
     rf"\b(?P<mon>{_MONTHS})\.? (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? (?P<year>(?:19|20)\d{{2}}))?"
     rf"|\b(?P<day2>\d{{1,2}})(?:er)? (?P<mon2>{_MONTHS})(?: (?P<year2>(?:19|20)\d{{2}}))?\b",
     re.I,
 )
-_WEEKDAY_RE = re.compile(rf"\b(?P<wd>{'|'.join(WEEKDAYS)})\b", re.I)
+_WEEKDAY_RE = re.compile(rf"\b(?P<wd>{alternation(WEEKDAYS)})\b", re.I)
 _YEAR_RE = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 
 
@@ -482,24 +490,36 @@ def find_counts(text: str) -> list[Figure]:
                 partial=partial,
             )
         )
-    for word, (lo, hi) in VAGUE.items():
-        for m in re.finditer(rf"\b{word} (?:of |de |d')?(?:[a-zà-ÿ]+ )?(?P<noun>[a-zà-ÿ]+s)\b", text, re.I):
-            noun = m.group("noun")
-            if noun.lower() in UNIT_WORDS:
-                continue
-            out.append(
-                Figure(
-                    "count",
-                    lo,
-                    hi,
-                    m.group(0),
-                    m.start(),
-                    m.end(),
-                    subject=singular(noun),
-                    role=role_of(text, m.start(), m.end()),
-                )
-            )
-    return out
+    return out + _vague_counts(text)
+
+
+def _vague_counts(text: str) -> list[Figure]:
+    """Vague counted nouns ("hundreds of people"), word by word in VAGUE's order, each word's matches
+    apart as a search for that word alone finds them (one pass of the text finds them all)."""
+    found: list[tuple[int, int, Figure]] = []
+    resume: dict[str, int] = {}
+    for m in _VAGUE_RE.finditer(text):
+        word = _vague_word(m.group("word"))
+        start, end = m.start(), m.end("noun")
+        noun = m.group("noun")
+        if start < resume.get(word, 0):
+            continue
+        resume[word] = end
+        if noun.lower() in UNIT_WORDS:
+            continue
+        lo, hi = VAGUE[word]
+        figure = Figure("count", lo, hi, text[start:end], start, end, subject=singular(noun),
+                        role=role_of(text, start, end))
+        found.append((_VAGUE_ORDER[word], start, figure))
+    return [figure for *_, figure in sorted(found, key=lambda item: item[:2])]
+
+
+def _vague_word(surface: str) -> str:
+    """The VAGUE key a case-insensitive match stands for."""
+    low = surface.lower()
+    if low in VAGUE:
+        return low
+    return next(word for word in VAGUE if re.fullmatch(re.escape(word), surface, re.I))
 
 
 def find_ages(text: str) -> list[Figure]:

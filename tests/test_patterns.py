@@ -1,0 +1,87 @@
+"""The merge's word-list patterns: tries and one-pass searches match as the plain patterns did."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storykit.merge import numbers
+from storykit.merge.numbers import CARDINALS, MONTHS, UNIT_WORDS, VAGUE, Figure, find_all
+from storykit.merge.text import alternation
+
+# Words with shared beginnings (un/une/unique, sept/septième/septembre), regex characters and accents.
+WORDS = st.lists(st.sampled_from(["un", "une", "unique", "sept", "septième", "septembre", "a.b", "a+", "é", "ée",
+                                  "rez-de-chaussée", "four", "fourteen", "fourth", "th", "x", "ſ", "K"]),
+                 min_size=1, max_size=8, unique=True)
+TEXT_PIECES = st.sampled_from(["un", "une", "uniques", "sept", "septième", "SEPTEMBRE", "a.b", "a+", "aab", "é",
+                               "É", "ée", "rez-de-chaussée", "fourteenth", "Fourth", "th", "x", "ſ", "k", "K", " ",
+                               "-", ".", "İ", "ß", "٣", "1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, st.lists(TEXT_PIECES, max_size=12), st.booleans())
+def test_a_trie_matches_as_the_longest_first_alternation(
+    words: list[str], pieces: list[str], ignore_case: bool
+) -> None:
+    text = "".join(pieces)
+    flags = re.I if ignore_case else 0
+    plain = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    for template in (r"\b(?:{})\b", r"(?:{})(?:[- ](?:{}))*", r"(?:{})s?"):
+        before = re.compile(template.format(plain, plain), flags)
+        after = re.compile(template.format(alternation(words), alternation(words)), flags)
+        assert [m.span() for m in before.finditer(text)] == [m.span() for m in after.finditer(text)]
+
+
+def test_the_word_lists_need_no_order() -> None:
+    """Months, weekdays and vague amounts are tried in any order: no word starts another."""
+    for words in (MONTHS, numbers.WEEKDAYS, VAGUE):
+        assert not [(a, b) for a in words for b in words if a != b and b.startswith(a)]
+
+
+def _vague_counts_one_word_at_a_time(text: str) -> list[Figure]:
+    """The vague amounts found as before the one-pass search: one search per word."""
+    out = []
+    for word, (lo, hi) in VAGUE.items():
+        for m in re.finditer(rf"\b{word} (?:of |de |d')?(?:[a-zà-ÿ]+ )?(?P<noun>[a-zà-ÿ]+s)\b", text, re.I):
+            noun = m.group("noun")
+            if noun.lower() in UNIT_WORDS:
+                continue
+            out.append(Figure("count", lo, hi, m.group(0), m.start(), m.end(), subject=numbers.singular(noun),
+                              role=numbers.role_of(text, m.start(), m.end())))
+    return out
+
+
+AMOUNT_PIECES = st.sampled_from([*VAGUE, "HUNDREDS", "Dozens", "of", "de", "d'", "people", "residents", "metres",
+                                 "years", "hundreds", "families", "pompiers", "a", "few", "dozens", "s", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(AMOUNT_PIECES, st.sampled_from([" ", " ", "", ", "])), max_size=12))
+def test_vague_amounts_in_one_pass_are_those_of_one_search_per_word(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(word + gap for word, gap in pieces)
+    assert numbers._vague_counts(text) == _vague_counts_one_word_at_a_time(text)
+
+
+def test_vague_amounts_of_one_word_never_overlap_but_of_two_words_may() -> None:
+    text = "hundreds of hundreds of people and a few dozens of residents"
+    assert [f.surface for f in numbers._vague_counts(text)] == \
+        [f.surface for f in _vague_counts_one_word_at_a_time(text)] == \
+        ["hundreds of hundreds", "dozens of residents", "a few dozens"]
+
+
+def test_numbers_in_words_and_figures_are_found() -> None:
+    found = [(f.kind, f.low, f.surface) for f in find_all(
+        "Twenty-one people and ٣ firefighters reached the fourteenth floor; quatre-vingt enfants, "
+        "un bébé de 5 mois, on 4 juillet 2025 at 4:30 p.m.")]
+    assert ("count", 21, "Twenty-one people") in found and ("count", 3, "٣ firefighters") in found
+    assert ("floor", 14, "fourteenth floor") in found and ("count", 80, "quatre-vingt enfants") in found
+    assert ("age", 5, "5 mois") in found and ("date", 20250704, "4 juillet 2025") in found
+    assert ("time", 16 * 60 + 30, "4:30 p.m.") in found
+
+
+def test_the_number_lookahead_admits_every_start_of_a_number() -> None:
+    start = re.compile(numbers._NUM_START, re.I)
+    for word in [*CARDINALS, "42", "٣", "Twenty", "UNE"]:
+        assert start.match(word), word
