@@ -93,7 +93,16 @@ def store(kind: str, key: str, value: object) -> None:
     import pickle
 
     with contextlib.suppress(Exception):
-        _write(base / f"{kind}-{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        store_pickled(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def store_pickled(kind: str, key: str, data: bytes) -> None:
+    """Keep a value pickled by the caller under this key, as store() does."""
+    base = folder()
+    if base is None:
+        return
+    with contextlib.suppress(Exception):
+        _write(base / f"{kind}-{key}.pickle", data)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -330,3 +330,70 @@ def test_builds_with_the_library_cache_filled_empty_or_off_write_the_same_files(
     assert list(cache.glob("regex-*.marshal")) and list(cache.glob("cffi-*.pickle"))
     assert build(str(cache), "second") == first  # every program and declaration from the cache
     assert build("", "off") == first
+
+
+def test_parsed_stylesheets_from_the_cache_give_the_same_pdf(cache_dir: Path, tmp_path: Path) -> None:
+    """WeasyPrint's user-agent sheets and the layout's, parsed or from the cache: the same PDF, in new processes."""
+    from tests.conftest import ROOT
+
+    probe = (
+        "import hashlib, sys\n"
+        "from storykit.formats import Options, pdf\n"
+        "from storykit.layouts import load_layout\n"
+        "from tests.sample_story import sample_story\n"
+        "data = pdf.render(sample_story(), load_layout(), Options(source_date_epoch=0))\n"
+        "print(hashlib.sha256(data).hexdigest())\n"
+    )
+    env = {**os.environ, libcache.ENV: str(cache_dir), "PYTHONPATH": str(ROOT)}
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                              check=True).stdout
+
+    parsed = run()
+    assert len(list(cache_dir.glob("stylesheet-*.pickle"))) == 4  # three user-agent sheets and the layout's
+    assert run() == parsed
+    env[libcache.ENV] = ""
+    assert run() == parsed
+
+
+def test_a_stylesheet_that_warns_or_imports_is_parsed_every_time(
+    cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    from storykit.formats import stylesheets
+
+    pdf.load_weasyprint()
+    for css in ("p { colour: red }", '@import "other.css"; p { color: red }', "p { color: red }"):
+        for _ in range(2):
+            with caplog.at_level(logging.WARNING, logger="weasyprint"):
+                caplog.clear()
+                stylesheets.parse(css, "file:///nowhere/story.css", None, FontConfiguration())
+            if "colour" in css:
+                assert "colour" in caplog.text  # warned again: not answered from the cache
+    kept = list(cache_dir.glob("stylesheet-*.pickle"))
+    assert len(kept) == 1  # only the sheet that parsed cleanly
+
+
+def test_a_stylesheet_from_the_cache_registers_its_fonts_again(cache_dir: Path) -> None:
+    from weasyprint.text.fonts import FontConfiguration
+
+    from storykit.formats import stylesheets
+
+    pdf.load_weasyprint()
+    layout = load_layout()
+    css_path = layout.find(pdf.STYLESHEET)
+    text = css_path.read_text(encoding="utf-8")
+    seen: list[list[Any]] = []
+    for _ in range(2):  # parsed, then from the cache
+        fonts = FontConfiguration()
+        calls: list[Any] = []
+        add = fonts.add_font_face
+        fonts.add_font_face = lambda descriptors, fetcher, add=add, calls=calls: (calls.append(str(descriptors)),
+                                                                                 add(descriptors, fetcher))[1]
+        stylesheets.parse(text, css_path.as_uri(), pdf._layout_fetcher(layout), fonts)
+        seen.append(calls)
+    assert seen[0] and seen[1] == seen[0]

@@ -495,3 +495,30 @@ def test_every_story_is_pdf_ua(laid: tuple[str, Story, bytes]) -> None:
     page = pytest.importorskip("page")
     report = page.validate_pdf_bytes(data, profile="ua1")
     assert report.is_compliant, (name, [(f.rule_id, f.message) for f in report.failures][:5])
+
+
+def test_each_object_serialized_once_gives_pydyfs_own_bytes(
+    story: Story, layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydyf serializes every object twice to make the file identifier; answering the second from the
+    first changes no byte (compared at pydyf's own compression level)."""
+    monkeypatch.setattr(pdf, "PDF_COMPRESSION_LEVEL", 9)
+    options = Options(source_date_epoch=EPOCH)
+    ours = pdf.render(story, layout, options)
+    laid = pdf._laid_out(story, layout, options, None)
+    weasyprint = pdf.load_weasyprint()
+    attachment = weasyprint.Attachment(string=dumps(story), name="story.json",
+                                       description="The story model (storykit story.json)",
+                                       created=laid.when, modified=laid.when, relationship="Source")
+    theirs = laid.document.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_identifier=laid.identifier,
+                                     attachments=[attachment])
+    assert ours == theirs
+    import pydyf
+
+    assert "data" not in vars(pydyf.PDF) and pydyf.PDF.write.__module__ == "pydyf"  # nothing left patched
+
+
+def test_streams_are_compressed_at_zlibs_default_level(rendered: bytes) -> None:
+    doc = _open(rendered)
+    streams = [o for o in doc.objects if isinstance(o, pikepdf.Stream) and o.get("/Filter") == "/FlateDecode"]
+    assert streams and all(o.read_bytes() for o in streams)  # every stream still decodes
