@@ -71,6 +71,8 @@ def _letterlike(ch: str) -> str | None:
 
 def plain_letters(text: str) -> str:
     """Map styled letters to plain ones and remove invisible controls, without blanket NFKC."""
+    if not _FOLDABLE.search(text):  # most lines: nothing below would change a character
+        return text
     out: list[str] = []
     chars = [ch for ch in text if ord(ch) not in _ALWAYS_DROP]
     for i, ch in enumerate(chars):
@@ -100,6 +102,12 @@ _LOOKALIKES = str.maketrans(
 )
 _LOOKALIKE_SET = frozenset(chr(c) for c in _LOOKALIKES)
 _WORD = re.compile(r"[^\W\d_]+")
+
+
+# Every character plain_letters() may drop or change (a line without any is returned as it is).
+_FOLDABLE = re.compile("[{}]".format("".join(
+    re.escape(chr(code)) for code in sorted(_ALWAYS_DROP | _CONTEXTUAL | {ord(ch) for ch in _LOOKALIKE_SET})
+) + "\U0001D400-\U0001D7FF\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\u24B6-\u24E9\uFB00-\uFB06\u2100-\u214F"))
 
 
 def _latin_lookalikes(text: str) -> str:

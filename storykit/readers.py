@@ -219,8 +219,10 @@ def _control_share(text: str) -> float:
     """Share of characters that are C0/C1 controls other than tab and newline."""
     if not text:
         return 0.0
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\f\v") or 0x7F <= ord(ch) < 0xA0)
-    return bad / len(text)
+    return len(_CONTROLS.findall(text)) / len(text)
+
+
+_CONTROLS = re.compile("[\x00-\x08\r\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab, newline, \f, \v
 
 
 def join_wrapped(text: str) -> str:

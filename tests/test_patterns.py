@@ -1,4 +1,4 @@
-"""The merge's word-list patterns: tries and one-pass searches match as the plain patterns did."""
+"""Quick paths through the cleaner's and the merge's patterns find what the plain ones did."""
 
 from __future__ import annotations
 
@@ -7,20 +7,22 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from storykit import clean, readers
 from storykit.merge import numbers
 from storykit.merge.numbers import CARDINALS, MONTHS, UNIT_WORDS, VAGUE, Figure, find_all
 from storykit.merge.text import alternation
 
 # Words with shared beginnings (un/une/unique, sept/septième/septembre), regex characters and accents.
 WORDS = st.lists(st.sampled_from(["un", "une", "unique", "sept", "septième", "septembre", "a.b", "a+", "é", "ée",
-                                  "rez-de-chaussée", "four", "fourteen", "fourth", "th", "x", "ſ", "K"]),
+                                  "rez-de-chaussée", "four", "fourteen", "fourth", "th", "x", "ſ", "K", "k",
+                                  "ks", "s", "sa", "σ", "ς", "ß", "ẞ", "ı", "i"]),
                  min_size=1, max_size=8, unique=True)
 TEXT_PIECES = st.sampled_from(["un", "une", "uniques", "sept", "septième", "SEPTEMBRE", "a.b", "a+", "aab", "é",
                                "É", "ée", "rez-de-chaussée", "fourteenth", "Fourth", "th", "x", "ſ", "k", "K", " ",
-                               "-", ".", "İ", "ß", "٣", "1"])
+                               "-", ".", "İ", "ß", "٣", "1", "s", "S", "Σ", "ς", "ẞ", "I", "ı"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(WORDS, st.lists(TEXT_PIECES, max_size=12), st.booleans())
 def test_a_trie_matches_as_the_longest_first_alternation(
     words: list[str], pieces: list[str], ignore_case: bool
@@ -85,3 +87,33 @@ def test_the_number_lookahead_admits_every_start_of_a_number() -> None:
     start = re.compile(numbers._NUM_START, re.I)
     for word in [*CARDINALS, "42", "٣", "Twenty", "UNE"]:
         assert start.match(word), word
+
+
+FOLDABLE = st.sampled_from([
+    *(chr(c) for c in sorted(clean._ALWAYS_DROP | clean._CONTEXTUAL)), *sorted(clean._LOOKALIKE_SET),
+    "ℎ", "ℬ", "ℯ", "𝐀", "𝟗", "Ａ", "１", "ⓐ", "ﬁ", "a", "b", " ", "’", "é", "\u0627", "\u05d0", "\u0915", "\U0001F600",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FOLDABLE, max_size=16))
+def test_lines_the_quick_check_passes_over_are_those_folding_leaves_alone(chars: list[str]) -> None:
+    text = "".join(chars)
+    quick = clean.plain_letters(text)
+
+    class Always:
+        def search(self, _: str) -> bool:
+            return True
+
+    original, clean._FOLDABLE = clean._FOLDABLE, Always()  # type: ignore[assignment]
+    try:
+        assert clean.plain_letters(text) == quick
+    finally:
+        clean._FOLDABLE = original
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2100), min_size=1))
+def test_the_share_of_control_characters_is_counted_as_before(text: str) -> None:
+    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\f\v") or 0x7F <= ord(ch) < 0xA0)
+    assert readers._control_share(text) == bad / len(text)
