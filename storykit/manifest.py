@@ -25,7 +25,6 @@ lead = "5 months"            # the account to show first; the others stay listed
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +75,8 @@ def load_manifest(path: Path | None) -> Manifest:
     """The manifest at this path, checked; an empty one when there is none."""
     if path is None:
         return Manifest()
+    import tomllib  # only for a story that has a manifest
+
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

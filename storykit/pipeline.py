@@ -9,7 +9,6 @@ import importlib
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -463,6 +462,8 @@ def check_output_folder(folder: Path) -> None:
 
 def write_atomically(folder: Path, files: dict[str, bytes]) -> list[Path]:
     """Write every file, or none: temporary files first, then renamed into place."""
+    import tempfile
+
     try:
         folder.mkdir(parents=False, exist_ok=True)
     except FileNotFoundError:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
+import importlib
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 from storykit.document import RawDocument, SourceMeta
@@ -144,10 +148,31 @@ def _web_url(url: str) -> bool:
     return re.match(r"https?://[^\s/]", url.strip(), re.I) is not None
 
 
+def _ftfy() -> ModuleType:
+    """ftfy, imported without wcwidth, which only its display-width helpers call (storykit never does).
+
+    wcwidth's tables are a third of ftfy's import; the names ftfy takes from it import it when called.
+    """
+    if "ftfy" in sys.modules or "wcwidth" in sys.modules:
+        return importlib.import_module("ftfy")
+    stand_in = ModuleType("wcwidth")
+    for name in ("wcwidth", "wcswidth"):
+        setattr(stand_in, name, functools.partial(_call_wcwidth, name))
+    sys.modules["wcwidth"] = stand_in
+    try:
+        return importlib.import_module("ftfy")
+    finally:
+        if sys.modules.get("wcwidth") is stand_in:
+            del sys.modules["wcwidth"]
+
+
+def _call_wcwidth(name: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(importlib.import_module("wcwidth"), name)(*args, **kwargs)
+
+
 def decode(data: bytes, where: str = "") -> str:
     """Bytes to text: BOMs, UTF-8, then legacy encodings, with mojibake repaired."""
-    import ftfy
-
+    ftfy = _ftfy()
     text: str | None = None
     for bom, encoding in _BOMS:
         if data.startswith(bom):

@@ -277,3 +277,22 @@ def test_all_seeds_read(tmp_path: Path) -> None:
         shutil.copy(path, copy)
         doc = read_source(copy)
         assert doc.text.strip() and doc.meta.language == "en"
+
+
+def test_ftfy_is_imported_without_wcwidth_and_its_helpers_still_work() -> None:
+    """wcwidth (a third of ftfy's import) is left out until one of ftfy's display helpers calls it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = ("import sys\n"
+             "from storykit.readers import decode\n"
+             "fixed = decode('caf\\u00c3\\u00a9'.encode('utf-8'))\n"
+             "before = 'wcwidth' in sys.modules\n"
+             "import ftfy.formatting\n"
+             "padded = ftfy.formatting.display_ljust('ab', 4) + '|'\n"
+             "print(fixed, before, padded, type(sys.modules['wcwidth']).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout.split()
+    assert out == ["café", "False", "ab", "|", "module"]
