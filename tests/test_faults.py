@@ -109,7 +109,9 @@ def test_read_only_output_folder(edition: tuple[Path, Path, dict[str, bytes]],
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(pipeline.tempfile, "mkstemp", refuse)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     result = run("build", str(src), "-o", str(out), "-f", "txt", "-f", "json", "-q", "--no-cache")
     assert result.exit_code == 6
     line = _one_line(result)
