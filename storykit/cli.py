@@ -233,7 +233,7 @@ def build(
     Environment: SOURCE_DATE_EPOCH fixes embedded dates; STORYKIT_JOBS=1 keeps
     the PDF layout in this process; STORYKIT_CACHE_DIR moves the cache of what
     libraries parse (templates, hyphenation patterns, regular expressions, C
-    declarations; empty: off; default ~/.cache/storykit).
+    declarations, stylesheets; empty: off; default ~/.cache/storykit).
     """
     from storykit.pipeline import build as run_build
 

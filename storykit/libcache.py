@@ -1,5 +1,6 @@
 """Libraries' parsed data kept between runs, as Python keeps bytecode: templates, hyphenation
-patterns, regular-expression programs.
+patterns, regular-expression programs (and, through their adapters, WeasyPrint's C declarations
+and parsed stylesheets: storykit.formats.pdf and storykit.formats.stylesheets).
 
 Every run would otherwise compile the layout's Jinja templates (0.06 s before the PDF can be
 laid out), parse the hyphenation patterns of the story's language (0.1 s for English) and

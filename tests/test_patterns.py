@@ -117,3 +117,14 @@ def test_lines_the_quick_check_passes_over_are_those_folding_leaves_alone(chars:
 def test_the_share_of_control_characters_is_counted_as_before(text: str) -> None:
     bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\f\v") or 0x7F <= ord(ch) < 0xA0)
     assert readers._control_share(text) == bad / len(text)
+
+
+@given(st.lists(st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6)), min_size=1))
+def test_the_merges_median_is_the_statistics_modules(values: list[float]) -> None:
+    import statistics
+
+    from storykit.merge.align import median
+
+    ordered = sorted(values)
+    assert median(ordered) == statistics.median(ordered)
+    assert type(median(ordered)) is type(statistics.median(ordered))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import fuzz
 
@@ -63,6 +64,14 @@ class Cluster:
     def sources(self) -> tuple[str, ...]:
         """The ids of the sources that carry it, in source order."""
         return tuple(sorted({u.sid for u in self.units}, key=sid_order))
+
+
+def median(values: Sequence[float]) -> float:
+    """The median of sorted values, as statistics.median gives it (that module imports decimal and fractions)."""
+    n = len(values)
+    if n % 2:
+        return values[n // 2]
+    return (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def sid_order(sid: str) -> tuple[int, str]:
@@ -135,10 +144,10 @@ class CharTfidf:
 
     def __init__(self, texts: list[str]) -> None:
         self._grams = [_grams(t) for t in texts]
-        df: Counter[str] = Counter(g for c in self._grams for g in c)
+        df: Counter[str] = Counter(chain.from_iterable(self._grams))
         n = len(texts)
         self._idf = {g: math.log((1 + n) / (1 + d)) for g, d in df.items()}
-        most = max((t for c in self._grams for t in c.values()), default=0)
+        most = max(chain.from_iterable(c.values() for c in self._grams), default=0)
         self._tf = [0.0] + [1 + math.log(t) for t in range(1, 1 + most)]
         self._vectors: dict[int, dict[str, float]] = {}
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import pairwise
-from statistics import median
 
-from storykit.merge.align import Cluster, sid_order
+from storykit.merge.align import Cluster, median, sid_order
 
 
 def order_clusters(clusters: list[Cluster], copies: dict[str, str]) -> list[Cluster]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from statistics import median
 
-from storykit.merge.align import Cluster, sid_order
+from storykit.merge.align import Cluster, median, sid_order
 from storykit.merge.numbers import find_all
 from storykit.merge.text import wordset
 

@@ -98,6 +98,8 @@ def alternation(words: Iterable[str]) -> str:
 
 def _same_under_ignorecase(a: str, b: str) -> bool:
     """Whether one character can match both letters in a pattern compiled with IGNORECASE."""
+    if a.isascii() and b.isascii():  # ASCII letters fold only onto their own other case
+        return a.lower() == b.lower()
     return bool(re.fullmatch(re.escape(a), b, re.I) or re.fullmatch(re.escape(b), a, re.I)
                 or a.lower() == b.lower() or a.upper() == b.upper())
 
