@@ -397,3 +397,18 @@ def test_a_stylesheet_from_the_cache_registers_its_fonts_again(cache_dir: Path) 
         stylesheets.parse(text, css_path.as_uri(), pdf._layout_fetcher(layout), fonts)
         seen.append(calls)
     assert seen[0] and seen[1] == seen[0]
+
+
+def test_a_user_agent_sheet_call_the_cache_does_not_know_goes_to_weasyprint(cache_dir: Path) -> None:
+    from storykit.formats import stylesheets
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    class Stand:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            calls.append((args, kwargs))
+
+    stylesheets._user_agent_sheet(Stand, "p {}")
+    stylesheets._user_agent_sheet(Stand, string="p {}", media_type="screen")
+    assert calls == [(("p {}",), {}), ((), {"string": "p {}", "media_type": "screen"})]
+    assert not list(cache_dir.glob("stylesheet-*"))

@@ -448,7 +448,7 @@ def render(story: Story, layout: Layout, options: Options, *, source: str | None
 
 
 # zlib's default level: pydyf asks for 9, which took three times as long on the sample's streams
-# (fonts mostly) for a file 1.8 % smaller.
+# (fonts mostly) for a file 1.7 % smaller.
 PDF_COMPRESSION_LEVEL = 6
 
 

@@ -13,6 +13,7 @@ done again on load. A stylesheet that imports others, or logs anything, is parse
 
 from __future__ import annotations
 
+import builtins
 import functools
 import importlib.abc
 import importlib.machinery
@@ -42,7 +43,7 @@ def _selector_test(code: bytes) -> Callable[[Any], bool]:
         from cssselect2 import compiler
 
         _SELECTOR_GLOBALS.update(split_whitespace=compiler.split_whitespace, ascii_lower=compiler.ascii_lower,
-                                 urlparse=compiler.urlparse)
+                                 urlparse=compiler.urlparse, __builtins__=builtins.__dict__)  # as eval() gives
     return types.FunctionType(marshal.loads(code), _SELECTOR_GLOBALS)
 
 
@@ -72,7 +73,7 @@ def _key(text: str, **settings: Any) -> str:
     import tinycss2
     import weasyprint
 
-    versions = (weasyprint.__version__, tinycss2.__version__, getattr(cssselect2, "__version__", "?"))
+    versions = (weasyprint.__version__, tinycss2.__version__, cssselect2.__version__)
     return libcache.digest(repr(versions), importlib.util.MAGIC_NUMBER, text, repr(sorted(settings.items())))
 
 
@@ -97,8 +98,12 @@ def _cacheable(text: str) -> bool:
 
 # ---------- WeasyPrint's user-agent stylesheets, at its import ----------
 
-def _user_agent_sheet(css_class: type, *, string: str, counter_style: dict[str, Any] | None = None) -> Any:
+def _user_agent_sheet(css_class: type, *args: Any, **kwargs: Any) -> Any:
     """What `CSS(string=..., counter_style=...)` makes of a user-agent sheet, from the cache when it is there."""
+    string, counter_style = kwargs.get("string"), kwargs.get("counter_style")
+    if args or set(kwargs) - {"string", "counter_style"} or not isinstance(string, str) or \
+            not isinstance(counter_style, dict | None):
+        return css_class(*args, **kwargs)  # a call this cache was not written for
     key = _key(string, user_agent=True, counter_style=counter_style is not None)
     with _class_named_css(css_class):
         kept = _load(key)
