@@ -412,3 +412,27 @@ def test_a_user_agent_sheet_call_the_cache_does_not_know_goes_to_weasyprint(cach
     stylesheets._user_agent_sheet(Stand, string="p {}", media_type="screen")
     assert calls == [(("p {}",), {}), ((), {"string": "p {}", "media_type": "screen"})]
     assert not list(cache_dir.glob("stylesheet-*"))
+
+
+def test_an_edited_layout_stylesheet_is_parsed_again_in_the_same_process(cache_dir: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in `storykit watch`: a stylesheet edited between two renders gives the edited PDF, not the cached one."""
+    from storykit.layouts import Layout
+    from tests.sample_story import sample_story
+
+    default = load_layout()
+    (tmp_path / "pdf").mkdir()
+    css = tmp_path / "pdf" / "story.css"
+    layout = Layout("edited", (tmp_path, *default.search_path))
+    story, options = sample_story(), Options(source_date_epoch=0)
+
+    def render(extra: str) -> bytes:
+        css.write_text(default.read_text("pdf/story.css") + extra, encoding="utf-8")
+        pdf._laid_out.cache_clear()
+        return pdf.render(story, layout, options)
+
+    plain = render("")
+    red = render("\nh1 { color: #00aa00; }\n")
+    assert red != plain and render("") == plain  # each text parsed once, then from the cache
+    monkeypatch.setenv(libcache.ENV, "")
+    assert render("\nh1 { color: #00aa00; }\n") == red  # the cached sheet is the parsed one
