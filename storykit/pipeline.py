@@ -261,12 +261,12 @@ def _serve(conn: Connection, pdf: Any) -> None:
             _, layout, languages = message
             pdf.prepare(layout, languages)
             continue
-        _, number, story, layout, options, want_pages, want_pdf, source = message
+        _, number, story, layout, options, want_pages, want_pdf = message
         try:
             if want_pages:
-                conn.send((number, "pages", pdf.page_map(story, layout, options, source=source)))
+                conn.send((number, "pages", pdf.page_map(story, layout, options)))
             if want_pdf:
-                conn.send((number, "pdf", pdf.render(story, layout, options, source=source)))
+                conn.send((number, "pdf", pdf.render(story, layout, options)))
         except SystemExit:  # terminated: stop at once
             raise
         except BaseException as exc:
@@ -315,15 +315,13 @@ class PdfWorker:
             with contextlib.suppress(Exception):  # the job that follows finds any problem
                 self._conn.send(("prepare", layout, tuple(languages)))
 
-    def submit(
-        self, story: Story, layout: Layout, options: Options, *, pages: bool, pdf: bool, source: str | None = None
-    ) -> PdfJob:
-        """Hand the worker a story (and its HTML, if made already); the answers come through the returned job."""
+    def submit(self, story: Story, layout: Layout, options: Options, *, pages: bool, pdf: bool) -> PdfJob:
+        """Hand the worker a story (it writes the HTML and lays it out); the answers come through the returned job."""
         self._jobs += 1
         job = PdfJob(self, self._jobs, story, layout, options)
         if self._alive:
             try:
-                self._conn.send(("job", job.number, story, layout, options, pages, pdf, source))
+                self._conn.send(("job", job.number, story, layout, options, pages, pdf))
             except Exception:  # a broken pipe, or something that does not pickle: do the work here
                 self._alive = False
                 self._process.terminate()

@@ -524,8 +524,10 @@ def page_map(story: Story, layout: Layout, options: Options, *, source: str | No
     return {i: first_page[i] for i in wanted}
 
 
-def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COLUMNS) -> str:
-    """The HTML handed to WeasyPrint (all story text escaped by the template)."""
+def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COLUMNS, *,
+         stamp: object = None) -> str:
+    """The HTML handed to WeasyPrint (all story text escaped by the template); `stamp` is
+    layout.stamp() when the caller has taken it already."""
     import jinja2
 
     words = present.strings(layout, story.meta.language)
@@ -534,7 +536,8 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
     key = _key_facts(story)
     brief_rail = _brief_in_rail(story)
     try:
-        return _template(layout).render(
+        template = _compiled_template(layout, layout.stamp() if stamp is None else stamp)
+        return template.render(
             key_facts=key, all_facts=_fact_groups(story) if len(key) < len(story.facts) else [],
             brief_rail=brief_rail, numbers_after=_numbers_after(story, brief_rail),
             pulls=_pull_quotes(story), headline_size=_headline_size(story.meta.title),
@@ -565,10 +568,6 @@ def html(story: Story, layout: Layout, options: Options, columns: int = BODY_COL
                           "add it, or remove --layout to use the default") from None
     except jinja2.TemplateError as exc:
         raise template_error(layout.templates("pdf"), "pdf", TEMPLATE, exc) from None
-
-
-def _template(layout: Layout) -> jinja2.Template:
-    return _compiled_template(layout, layout.stamp())
 
 
 @functools.lru_cache(maxsize=8)
@@ -696,9 +695,9 @@ def _laid_out(story: Story, layout: Layout, options: Options, source: str | None
     weasyprint = load_weasyprint()
 
     template_path = str(layout.find(f"pdf/{TEMPLATE}"))
+    stamp = layout.stamp()  # one walk of the layout's folders for the template, stylesheet and memo
     if source is None:
-        source = html(story, layout, options)
-    stamp = layout.stamp()  # one walk of the layout's folders for the stylesheet and the memo
+        source = html(story, layout, options, stamp=stamp)
     sheet = _stylesheet(layout, stamp)
     _LAYOUT_MEMO.use((layout, stamp))
     _load_hyphenation([story.meta.language, *(b.language for b in story.blocks()),
