@@ -345,3 +345,14 @@ def test_the_sample_text_never_reads_a_sentence_twice(sample_edition: Path) -> N
         sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", line) if len(s.strip()) > 40]
     repeated = [s for s, n in collections.Counter(sentences).items() if n > 1]
     assert repeated == []
+
+
+def test_a_source_named_only_by_what_ascii_drops_keeps_a_name() -> None:
+    """Found by hypothesis: a source whose only field folds to nothing in ASCII ("¨") was listed as a bare "[2]"."""
+    base = sample_story()
+    odd = replace(base.sources[0], id="s9", outlet=None, title="", file="", url="¨", copy_of=None)
+    story = replace(base, sources=(*base.sources, odd))
+    text = txt(story, ascii=True).decode("ascii")
+    assert text.rstrip("\n").splitlines()[-1] == f"[{len(story.sources)}] s9"
+    assert check_text(text) == []
+    assert txt(story).decode().rstrip("\n").splitlines()[-1] == f"[{len(story.sources)}] ¨"

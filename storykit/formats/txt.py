@@ -506,9 +506,11 @@ def _back(doc: _Doc, story: Story, words: dict[str, str]) -> None:
                 fields.append(f"{words['copy_of']} {copied}")
             seen: list[str] = []
             for part in fields:
-                if part and clean(part) and clean(part) not in seen:
+                # judged as printed: a field the ASCII version folds to nothing would leave "[2]" bare
+                if part and doc.finish(part) and clean(part) not in seen:
                     seen.append(clean(part))
-            name = " — ".join(seen) or clean(source.id) or clean(source.checksum[:12]) or "?"
+            name = " — ".join(seen) or next(
+                (clean(p) for p in (source.id, source.checksum[:12]) if doc.finish(p)), "?")
             lines.append(f"[{number}] {name}")
         done = [doc.finish(line) for line in lines]
         doc.parts.append(("list", done))
