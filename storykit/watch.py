@@ -8,6 +8,7 @@ and it works the same on every file system, network shares included.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -157,6 +158,9 @@ class Watcher:
         try:
             stamps = self.snapshot()
             self._report(self.rebuild("first build"), echo, on_build)
+            # Everything imported and cached by now lives as long as the session: the collector
+            # need not walk it at every rebuild (a full collection took 0.04 s of one).
+            gc.freeze()
             while not stop.wait(interval):
                 now = self.snapshot()
                 changed = changed_files(stamps, now)

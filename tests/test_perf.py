@@ -264,3 +264,73 @@ def test_stories_in_several_scripts_through_one_worker_match_new_processes() -> 
         with PdfWorker() as fresh:
             assert list(render_all(story, ["pdf"], layout, options, worker=fresh).values()) == list(pdf_of.values())
     assert list(kept[0].values()) == list(kept[3].values())
+
+
+class _FakeConnection:
+    """The worker's end of the pipe: a script of (idle?, message) pairs."""
+
+    def __init__(self, script: list[tuple[bool, object]]) -> None:
+        self.script, self.sent = script, []  # type: list[tuple[bool, object]], list[object]
+
+    def poll(self, timeout: float) -> bool:
+        return not self.script[0][0]
+
+    def recv(self) -> object:
+        return self.script.pop(0)[1]
+
+    def send(self, message: object) -> None:
+        self.sent.append(message)
+
+
+class _FakeCollector:
+    """gc as the worker sees it, recording what it is asked to do."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def freeze(self) -> None:
+        self.events.append("freeze")
+
+    def disable(self) -> None:
+        self.events.append("disable")
+
+    def collect(self) -> int:
+        self.events.append("collect")
+        return 0
+
+
+def test_the_worker_collects_garbage_only_while_idle(monkeypatch: pytest.MonkeyPatch, story: Story) -> None:
+    events: list[str] = []
+
+    class FakePdf:
+        @staticmethod
+        def load_weasyprint() -> None:
+            events.append("import")
+
+        @staticmethod
+        def page_map(*_: object) -> dict[str, int]:
+            events.append("layout")
+            return {}
+
+        @staticmethod
+        def render(*_: object) -> bytes:
+            events.append("write")
+            return b"%PDF"
+
+        @staticmethod
+        def forget() -> None:
+            events.append("forget")
+
+    monkeypatch.setattr(pipeline, "gc", _FakeCollector(events))
+    job = ("job", 1, story, load_layout(), Options(), True, True)
+    # A one-shot build: the job and the stop come at once, so nothing is collected.
+    conn = _FakeConnection([(False, job), (False, None)])
+    pipeline._serve(conn, FakePdf)  # type: ignore[arg-type]
+    assert events == ["import", "freeze", "disable", "layout", "write", "forget"]
+    assert [m[1] for m in conn.sent] == ["pages", "pdf"]  # type: ignore[index]
+    # A watch session: the user edits between jobs, and the worker collects meanwhile, not during one.
+    events.clear()
+    conn = _FakeConnection([(True, job), (True, job), (False, None)])
+    pipeline._serve(conn, FakePdf)  # type: ignore[arg-type]
+    assert events == ["import", "freeze", "disable", "collect", "layout", "write", "forget",
+                      "collect", "layout", "write", "forget"]
