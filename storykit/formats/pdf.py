@@ -335,13 +335,17 @@ class _LayoutMemo:
         self.original: Callable[..., tuple[Any, ...]] | None = None
 
     def install(self) -> None:
-        """Have WeasyPrint's inline layout and min/max-content widths split lines through here."""
+        """Have WeasyPrint's inline layout, min/max-content widths and SVG text split lines through here.
+
+        SVG text imports split_first_line at each call, from line_break itself, and lays its text
+        out one letter at a time (every letter of the timeline, again at each use of the letter).
+        """
         from weasyprint.layout import inline, preferred
         from weasyprint.text import line_break
 
         if self.original is None:
             self.original = line_break.split_first_line
-            inline.split_first_line = preferred.split_first_line = self.split
+            inline.split_first_line = preferred.split_first_line = line_break.split_first_line = self.split
 
     def use(self, owner: object) -> None:
         """Start a document laid out with this layout (its files' stamp included)."""
