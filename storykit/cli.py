@@ -304,7 +304,7 @@ def watch(
         if not quiet:
             click.echo(f"watching {', '.join(str(p) for p in watcher.sources)} (Ctrl-C to stop)", err=True)
         try:
-            watcher.run(lambda line: click.echo(line))
+            watcher.run(lambda line: click.echo(line), freeze=True)
         except KeyboardInterrupt:
             click.echo("storykit: stopped watching; the last outputs are in place", err=True)
             sys.exit(0)

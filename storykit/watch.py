@@ -151,18 +151,24 @@ class Watcher:
         interval: float = INTERVAL,
         stop: threading.Event | None = None,
         on_build: Callable[[Rebuild], None] | None = None,
+        freeze: bool = False,
     ) -> None:
-        """Build now, then again after every change, until `stop` is set (or Ctrl-C)."""
+        """Build now, then again after every change, until `stop` is set (or Ctrl-C).
+
+        freeze (the command's session, which owns its process): once the first build is done,
+        the collector leaves alone everything loaded so far, for the rest of the process.
+        """
         stop = stop or threading.Event()
         finished = False
         try:
             stamps = self.snapshot()
             self._report(self.rebuild("first build"), echo, on_build)
-            # Everything imported and cached by now lives as long as the session: the collector
-            # need not walk it at every rebuild (a full collection took 0.04 s of one). The first
-            # build's garbage goes first, so none of it is kept.
             gc.collect()
-            gc.freeze()
+            if freeze:
+                # Everything imported and cached by now lives as long as the session: the collector
+                # need not walk it at every rebuild (a full collection took 0.04 s of one). The
+                # first build's garbage went first, so none of it is kept.
+                gc.freeze()
             while not stop.wait(interval):
                 now = self.snapshot()
                 changed = changed_files(stamps, now)

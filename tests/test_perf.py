@@ -334,3 +334,11 @@ def test_the_worker_collects_garbage_only_while_idle(monkeypatch: pytest.MonkeyP
     pipeline._serve(conn, FakePdf)  # type: ignore[arg-type]
     assert events == ["import", "freeze", "disable", "collect", "layout", "write", "forget",
                       "collect", "layout", "write", "forget"]
+
+
+def test_the_command_runs_without_the_garbage_collector() -> None:
+    probe = ("import atexit, gc, sys; atexit.register(lambda: print('collector on:', gc.isenabled())); "
+             "sys.argv = ['storykit', '--version']; from storykit.launch import main; main()")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "collector on: False" in done.stdout

@@ -196,3 +196,43 @@ def test_ctrl_c_exits_cleanly(sources: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, stderr
     assert "stopped watching" in stderr
     assert "Traceback" not in stderr
+
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_the_session_collects_after_each_build_and_freezes_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, sources: Path, tmp_path: Path, freeze: bool,
+) -> None:
+    import storykit.watch as watch_module
+
+    events: list[str] = []
+
+    class Collector:
+        def collect(self) -> int:
+            events.append("collect")
+            return 0
+
+        def freeze(self) -> None:
+            events.append("freeze")
+
+    watcher = Watcher([sources], tmp_path / "out", ["txt"], None, Options())
+    builds = iter(["first", "second"])
+    changes = iter([[], [sources / "a.txt"]])
+    stop = threading.Event()
+
+    def rebuild(why: str) -> Rebuild:
+        events.append(next(builds))
+        return Rebuild(0.0, [], why)
+
+    def changed(*_: object) -> list[Path]:
+        change = next(changes, None)
+        if change is None:
+            stop.set()
+        return change or []
+
+    monkeypatch.setattr(watch_module, "gc", Collector())
+    monkeypatch.setattr(watch_module, "changed_files", changed)
+    monkeypatch.setattr(watcher, "rebuild", rebuild)
+    monkeypatch.setattr(watcher, "snapshot", dict)
+    watcher.run(lambda _: None, interval=0.0, stop=stop, freeze=freeze)
+    assert events == ["first", "collect", *(["freeze"] if freeze else []), "second", "collect"]
