@@ -47,4 +47,33 @@ def main() -> None:
         start_early_worker()
     from storykit.cli import main as cli
 
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        exit_now(done.code)
+
+
+def exit_now(code: object) -> None:
+    """End the process as sys.exit(code) would, without tearing the interpreter down.
+
+    Everything a command writes is written and closed by then; what is left is freeing every
+    object and module one by one, 0.08-0.13 s after a build of the sample. The exit handlers
+    still run (the PDF worker's shutdown, temporary folders, the regex cache), and the standard
+    streams are flushed.
+    """
+    import atexit
+    import contextlib
+    import os
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): printed, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (storykit --help | head)
+            stream.flush()
+    os._exit(status)

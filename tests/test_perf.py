@@ -342,3 +342,25 @@ def test_the_command_runs_without_the_garbage_collector() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "collector on: False" in done.stdout
+
+
+def test_the_command_exits_with_its_status_and_all_its_output(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "storykit", *args], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120)
+
+    version = run("--version")
+    assert version.returncode == 0 and "storykit" in version.stdout.lower()
+    missing = run("build", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out"))
+    assert missing.returncode not in (0, 1) and "nowhere" in missing.stderr and "Traceback" not in missing.stderr
+    assert not (tmp_path / "out").exists()
+    built = run("build", str(SEEDS), "-o", str(tmp_path / "out"), "-f", "txt")
+    assert built.returncode == 0, built.stderr
+    assert [p.suffix for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == [".txt"]
+    assert built.stdout.strip()  # the summary, flushed before the process ended
+
+
+def test_sys_exit_with_a_message_prints_it_and_fails() -> None:
+    probe = "from storykit.launch import exit_now; print('before'); exit_now('a message for the user')"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "before\n", "a message for the user\n")
