@@ -312,9 +312,16 @@ def detect_language(text: str) -> str | None:
     return lang
 
 
+# Any character of the Hebrew or Arabic blocks: a text without one is in neither script.
+_RTL_BLOCKS = re.compile("[\u0590-\u08ff\ufb1d-\ufeff]")
+
+
 def script_language(text: str) -> str | None:
     """'he', 'ar', 'fa' or 'ur' when most letters are Hebrew or Arabic script (right to left)."""
-    letters = [ch for ch in text[:20000] if ch.isalpha()]
+    text = text[:20000]
+    if not _RTL_BLOCKS.search(text):  # most texts: skips the pass over every character
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return None
     hebrew = sum(1 for ch in letters if "\u0590" <= ch <= "\u05ff" or "\ufb1d" <= ch <= "\ufb4f")

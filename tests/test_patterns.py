@@ -119,6 +119,26 @@ def test_the_share_of_control_characters_is_counted_as_before(text: str) -> None
     assert readers._control_share(text) == bad / len(text)
 
 
+RTL_PIECES = st.sampled_from(["a", "é", "ش", "ا", "پ", "ٹ", "ے", "ש", "ב", "\u05b0", "\u0651", "\ufb1d", "\ufb50",
+                              "\ufefc", "\ufeff", "1", "٣", " ", "ß"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(RTL_PIECES, max_size=40))
+def test_the_script_of_a_text_is_found_as_before(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    letters = [ch for ch in text if ch.isalpha()]
+    hebrew = sum(1 for ch in letters if "\u0590" <= ch <= "\u05ff" or "\ufb1d" <= ch <= "\ufb4f")
+    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u08ff" or "\ufb50" <= ch <= "\ufeff")
+    expected = None
+    if letters and hebrew > len(letters) / 2:
+        expected = "he"
+    elif letters and arabic > len(letters) / 2:
+        urdu, persian = any(ch in "ٹڈڑںےۓ" for ch in letters), any(ch in "پچژگی" for ch in letters)
+        expected = "ur" if urdu else "fa" if persian else "ar"
+    assert readers.script_language(text) == expected
+
+
 @given(st.lists(st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6)), min_size=1))
 def test_the_merges_median_is_the_statistics_modules(values: list[float]) -> None:
     import statistics
