@@ -522,3 +522,25 @@ def test_streams_are_compressed_at_zlibs_default_level(rendered: bytes) -> None:
     doc = _open(rendered)
     streams = [o for o in doc.objects if isinstance(o, pikepdf.Stream) and o.get("/Filter") == "/FlateDecode"]
     assert streams and all(o.read_bytes() for o in streams)  # every stream still decodes
+
+
+def test_a_template_that_marks_blocks_with_ids_gets_the_same_page_map(story: Story, layout: Layout,
+                                                                      tmp_path: Path) -> None:
+    """The default template marks sections and blocks with data-id (styles then shared); a layout
+    of its own may still use id, found as WeasyPrint's anchors."""
+    template = (layout.find("pdf/story.html.jinja")).read_text(encoding="utf-8")
+    assert 'data-id="{{ block.id }}"' in template and ' id="{{ block.id }}"' not in template
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "story.html.jinja").write_text(template.replace("data-id=", "id="), encoding="utf-8")
+    options = Options(source_date_epoch=EPOCH)
+    assert pdf.page_map(story, load_layout(str(tmp_path)), options) == pdf.page_map(story, layout, options)
+
+
+def test_a_template_that_marks_no_block_says_what_to_keep(story: Story, layout: Layout, tmp_path: Path) -> None:
+    template = (layout.find("pdf/story.html.jinja")).read_text(encoding="utf-8")
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "story.html.jinja").write_text(template.replace('data-id="{{ block.id }}"', ""),
+                                                        encoding="utf-8")
+    with pytest.raises(RenderError, match="does not place") as raised:
+        pdf.page_map(story, load_layout(str(tmp_path)), Options(source_date_epoch=EPOCH))
+    assert 'data-id="{{ block.id }}"' in raised.value.line()
