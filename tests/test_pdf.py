@@ -473,7 +473,7 @@ def test_editorial_limits(laid: tuple[str, Story, bytes], layout: Layout) -> Non
     assert numbers.count('class="fact"') == min(len(story.facts), pdf.KEY_FACTS)
     assert source.count('class="quote pull"') <= pdf.PULL_QUOTES
     if len(story.facts) > pdf.KEY_FACTS:
-        assert all(f'id="sk-all-{f.id}"' in source for f in story.facts)
+        assert all(f'data-id="sk-all-{f.id}"' in source for f in story.facts)
     assert source.count('class="quote ') == sum(1 for b in story.blocks() if b.kind == "quote")
 
 
