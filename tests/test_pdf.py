@@ -544,3 +544,25 @@ def test_a_template_that_marks_no_block_says_what_to_keep(story: Story, layout: 
     with pytest.raises(RenderError, match="does not place") as raised:
         pdf.page_map(story, load_layout(str(tmp_path)), Options(source_date_epoch=EPOCH))
     assert 'data-id="{{ block.id }}"' in raised.value.line()
+
+
+def test_font_keys_are_weasyprints_and_follow_a_changed_style() -> None:
+    pdf.load_weasyprint()
+    from weasyprint.css.properties import INITIAL_VALUES
+
+    class Style(dict):  # type: ignore[type-arg]
+        """A style as line_break reads it."""
+
+    original = pdf._FONT_KEYS.original
+    assert original is not None
+    style = Style({k.replace("-", "_"): v for k, v in INITIAL_VALUES.items()})
+    style["font_family"] = ["SK Serif", "serif"]
+    for include_size in (False, True):
+        assert pdf._FONT_KEYS.key(style, include_size) == original(style, include_size)
+        assert pdf._FONT_KEYS.key(style, include_size) == original(style, include_size)  # kept
+    style["font_weight"] = 700  # a value replaced in the same style: a new key
+    style["font_family"] = ["SK Serif", "serif"]  # an equal value, another object: made again
+    assert pdf._FONT_KEYS.key(style, True) == original(style, True)
+    assert "700" in pdf._FONT_KEYS.key(style)
+    pdf._FONT_KEYS.forget()
+    assert not pdf._FONT_KEYS.made
