@@ -485,8 +485,8 @@ def _ld_cache_lookup() -> Callable[[str], str | None] | None:
 def render(story: Story, layout: Layout, options: Options, *, source: str | None = None) -> bytes:
     """The story as PDF/UA-1 bytes, identical for identical inputs.
 
-    `source` is html(story, layout, options) when the caller has made it already (the PDF
-    worker gets it from the process that merged the story).
+    `source` is html(story, layout, options) when the caller has made it already (the
+    benchmark's stages time the HTML apart from the layout).
     """
     weasyprint = load_weasyprint()
 
