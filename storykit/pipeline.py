@@ -272,7 +272,8 @@ def _serve(conn: Connection, pdf: Any) -> None:
             if want_pages:
                 conn.send((number, "pages", pdf.page_map(story, layout, options)))
             if want_pdf:
-                conn.send((number, "pdf", pdf.render(story, layout, options)))
+                # the worker exists because there are two cores: painting uses both (storykit.formats.paint)
+                conn.send((number, "pdf", pdf.render(story, layout, options, processes=2)))
         except SystemExit:  # terminated: stop at once
             raise
         except BaseException as exc:

@@ -482,11 +482,12 @@ def _ld_cache_lookup() -> Callable[[str], str | None] | None:
     return lookup
 
 
-def render(story: Story, layout: Layout, options: Options, *, source: str | None = None) -> bytes:
+def render(story: Story, layout: Layout, options: Options, *, source: str | None = None, processes: int = 1) -> bytes:
     """The story as PDF/UA-1 bytes, identical for identical inputs.
 
     `source` is html(story, layout, options) when the caller has made it already (the
-    benchmark's stages time the HTML apart from the layout).
+    benchmark's stages time the HTML apart from the layout). With processes=2 a forked copy of
+    this process draws the later pages' lines meanwhile (storykit.formats.paint): same bytes.
     """
     weasyprint = load_weasyprint()
 
@@ -495,10 +496,19 @@ def render(story: Story, layout: Layout, options: Options, *, source: str | None
         string=dumps(story), name="story.json", description="The story model (storykit story.json)",
         created=laid.when, modified=laid.when, relationship="Source",
     )
-    with _captured_log() as records, _fatal_fetch_as_render_error(), _objects_serialized_once():
-        pdf: bytes = laid.document.write_pdf(
+    def write() -> bytes:
+        written: bytes = laid.document.write_pdf(
             pdf_variant=PDF_VARIANT, pdf_identifier=laid.identifier, attachments=[attachment],
         )
+        return written
+
+    with _captured_log() as records, _fatal_fetch_as_render_error(), _objects_serialized_once():
+        if processes > 1:
+            from storykit.formats import paint
+
+            pdf = paint.write_in_two(laid.document, write)
+        else:
+            pdf = write()
     _raise_on_errors(records, laid.template)
     return pdf
 
