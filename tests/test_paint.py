@@ -105,6 +105,21 @@ def test_a_late_copy_is_not_waited_for(monkeypatch: pytest.MonkeyPatch, stress_a
     assert pdf.render(stress_story("fr"), load_layout(), OPTIONS, processes=2) == stress_alone
 
 
+def test_a_copy_out_of_step_is_no_longer_used(monkeypatch: pytest.MonkeyPatch, stress_alone: bytes) -> None:
+    import pickle
+
+    send = paint._send
+
+    def shifted(fd: int, data: bytes) -> None:
+        number, drawn = pickle.loads(data)
+        send(fd, pickle.dumps((number + 1, drawn)))
+
+    monkeypatch.setattr(paint, "_send", shifted)
+    uses = _count_uses(monkeypatch)
+    assert pdf.render(stress_story("fr"), load_layout(), OPTIONS, processes=2) == stress_alone
+    assert not uses
+
+
 def test_the_copy_is_gone_when_the_write_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     children: list[int] = []
     fork = os.fork

@@ -313,8 +313,8 @@ def test_the_worker_collects_garbage_only_while_idle(monkeypatch: pytest.MonkeyP
             return {}
 
         @staticmethod
-        def render(*_: object) -> bytes:
-            events.append("write")
+        def render(*_: object, processes: int = 1) -> bytes:
+            events.append(f"write in {processes}")
             return b"%PDF"
 
         @staticmethod
@@ -326,14 +326,14 @@ def test_the_worker_collects_garbage_only_while_idle(monkeypatch: pytest.MonkeyP
     # A one-shot build: the job and the stop come at once, so nothing is collected.
     conn = _FakeConnection([(False, job), (False, None)])
     pipeline._serve(conn, FakePdf)  # type: ignore[arg-type]
-    assert events == ["import", "freeze", "disable", "layout", "write", "forget"]
+    assert events == ["import", "freeze", "disable", "layout", "write in 2", "forget"]  # the worker paints on two cores
     assert [m[1] for m in conn.sent] == ["pages", "pdf"]  # type: ignore[index]
     # A watch session: the user edits between jobs, and the worker collects meanwhile, not during one.
     events.clear()
     conn = _FakeConnection([(True, job), (True, job), (False, None)])
     pipeline._serve(conn, FakePdf)  # type: ignore[arg-type]
-    assert events == ["import", "freeze", "disable", "collect", "layout", "write", "forget",
-                      "collect", "layout", "write", "forget"]
+    assert events == ["import", "freeze", "disable", "collect", "layout", "write in 2", "forget",
+                      "collect", "layout", "write in 2", "forget"]
 
 
 def test_the_command_runs_without_the_garbage_collector() -> None:

@@ -306,12 +306,11 @@ def _using_copy(document: Any, first: int, fd: int) -> Iterator[None]:
         number = number_of.get(id(page), -1)
         if number >= first and not copy_gone:
             message = _receive(fd)
-            if message is None:
+            sent, boxes = pickle.loads(message) if message is not None else (None, {})
+            if sent == number:
+                drawn.update(boxes)
+            else:  # gone, late, or out of step: the rest is drawn here
                 copy_gone = True
-            else:
-                sent, boxes = pickle.loads(message)
-                if sent == number:
-                    drawn.update(boxes)
         paint(page, stream, scale)
 
     def using_copy(draw_box: Callable[..., None]) -> Callable[..., None]:
