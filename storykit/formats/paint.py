@@ -7,9 +7,9 @@ the one a single process writes; only the drawing of text boxes is done ahead, b
 after the layout (fork), which holds the same boxes at the same addresses. What the copy drew
 is used only where the result cannot differ from drawing it here: the same box, the stream in
 the same state, every font it uses already known here, no warning, no emoji, no new resource.
-Every other box, and every box if the copy fails or is late, is drawn here. (Pictures are
-drawn here: an SVG drawing names its groups by how many the page has, so its operators depend
-on everything drawn before it.)
+Every other box, and every box if the copy fails or is late, is drawn here. Pictures are
+drawn here only: an SVG drawing names its groups by how many the page has, so its operators
+depend on everything drawn before it, and the copy leaves them out.
 """
 
 from __future__ import annotations
@@ -30,16 +30,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-# Costs of painting, in units of one character of body text (fitted on the sample: a text box
-# costs about 13 characters more than its text, a character of SVG text about 10; forking and
-# starting the copy about 800; using a drawn box about 5).
-BOX_COST, SVG_CHAR_COST, FORK_COST, REPLAY_COST = 13, 10, 800, 5
+# Costs of painting, in units of one character of text (about 3.5 µs here), fitted on the
+# sample's pages: a text box about 84 characters more than its text (a new Pango layout, shaping,
+# marking), a character of SVG text 24 (drawn letter by letter), the copy's start 12,000 (the
+# fork, and loading the fonts again), using a box the copy drew 16.
+BOX_COST, SVG_CHAR_COST, FORK_COST, REPLAY_COST = 84, 24, 12_000, 16
 # Fork only when that saves at least this much (about 20 ms).
-MIN_SAVING = 1500
+MIN_SAVING = 5_700
 # The copy's messages wait in the pipe until this process reaches the copy's pages.
 PIPE_BYTES = 1 << 20
-# Seconds this process waits for the copy's next page before it draws the rest itself.
+# Seconds this process waits for the copy's next message before it draws the rest itself.
 PATIENCE = 60.0
+# Text boxes the copy sends at a time, so this process may start a page the copy is still drawing.
+CHUNK = 24
 
 _HEADER = struct.Struct("!I")
 Operators = list[Any]
@@ -56,10 +59,17 @@ class PageCost:
 
     @property
     def whole(self) -> int:
+        """Painting the page here."""
         return self.characters + BOX_COST * self.boxes + self.svg
 
     @property
+    def in_copy(self) -> int:
+        """Painting it in the copy, which leaves its SVG drawings out."""
+        return self.characters + BOX_COST * self.boxes
+
+    @property
     def replayed(self) -> int:
+        """Painting it here with the copy's text boxes."""
         return self.svg + REPLAY_COST * self.boxes
 
 
@@ -107,7 +117,7 @@ def first_copied_page(costs: list[PageCost]) -> int | None:
         here = sum(cost.whole for cost in costs[:first])
         copy = FORK_COST
         for cost in costs[first:]:
-            copy += cost.whole
+            copy += cost.in_copy
             here = max(here, copy) + cost.replayed
         if here < best_end:
             best, best_end = first, here
@@ -188,6 +198,7 @@ def _draw_in_copy(document: Any, first: int, fd: int, write: Callable[[], bytes]
     import weasyprint.draw as draw
     import weasyprint.draw.text as draw_text_module
     from weasyprint.document import Page
+    from weasyprint.images import SVGImage
     from weasyprint.pdf.fonts import Font
     from weasyprint.pdf.stream import Stream
     from weasyprint.text.fonts import get_pango_font_key
@@ -243,26 +254,82 @@ def _draw_in_copy(document: Any, first: int, fd: int, write: Callable[[], bytes]
                 for key, (font, widths, texts) in learned.items()
             }
             drawn[id(box)] = _Drawn(_identity(box), before, after, stream.stream[start:], fonts)
+            if len(drawn) >= CHUNK:
+                send(complete=False)
         return draw_recorded
 
     number_of = {id(page): number for number, page in enumerate(document.pages)}
     last, paint = len(document.pages) - 1, Page.paint
 
-    def paint_recorded(page: Any, stream: Any, scale: float = 1) -> None:
-        number = number_of[id(page)]
-        if number < first:
-            return
+    page_number = first
+
+    def send(*, complete: bool) -> None:
+        _send(fd, pickle.dumps((page_number, drawn, complete), pickle.HIGHEST_PROTOCOL))
         drawn.clear()
+
+    def paint_recorded(page: Any, stream: Any, scale: float = 1) -> None:
+        nonlocal page_number
+        page_number = number_of[id(page)]
+        if page_number < first:
+            return
         paint(page, stream, scale)
-        _send(fd, pickle.dumps((number, drawn), pickle.HIGHEST_PROTOCOL))
-        if number == last:
+        send(complete=True)
+        if page_number == last:
             raise _Done
+
+    def svg_left_out(*_: Any) -> None:
+        """This process draws SVG pictures itself: the copy leaves the picture's frame and state
+        as drawing it would, but for the last font of its text (one box after it is drawn here)."""
 
     Stream.add_font, Font.get_unused_glyph_id, draw_text_module.draw_emojis = (
         add_font_noted, unused_glyph_noted, draw_emojis_noted)
+    SVGImage.draw = svg_left_out
     draw.draw_text, Page.paint = recorded(draw.draw_text), paint_recorded
     with contextlib.suppress(_Done):
         write()
+
+
+class _CopyReader:
+    """This process's side of the pipe: the boxes the copy drew on the page being painted here.
+
+    The copy sends each page in parts as it draws it, the last part marked complete; a box is
+    waited for only until its page is complete, so this process can paint a page's start while
+    the copy still draws its end.
+    """
+
+    def __init__(self, fd: int, first: int) -> None:
+        self.fd, self.first = fd, first
+        self.page, self.complete, self.gone = first - 1, True, False  # where the copy's messages are
+        self.painting = -1
+        self.drawn: dict[int, _Drawn] = {}
+
+    def start(self, number: int) -> None:
+        """This process starts painting page `number` (its earlier pages' messages are passed over)."""
+        self.painting = number
+        self.drawn.clear()
+        while number >= self.first and not self.gone and (self.page < number - 1 or not self.complete):
+            self._read()
+        self.drawn.clear()
+
+    def find(self, key: int) -> _Drawn | None:
+        """The copy's drawing of this box of the page being painted, if it made one."""
+        while (key not in self.drawn and self.painting >= self.first and not self.gone
+               and not (self.page == self.painting and self.complete)):
+            self._read()
+        return self.drawn.get(key)
+
+    def _read(self) -> None:
+        message = _receive(self.fd)
+        if message is None:  # gone, or late: the rest is drawn here
+            self.gone = True
+            return
+        page, boxes, complete = pickle.loads(message)
+        if page != (self.page + 1 if self.complete else self.page):
+            self.gone = True  # out of step
+            return
+        self.page, self.complete = page, complete
+        if page == self.painting:
+            self.drawn.update(boxes)
 
 
 def _send(fd: int, data: bytes) -> None:
@@ -296,26 +363,16 @@ def _using_copy(document: Any, first: int, fd: int) -> Iterator[None]:
     from weasyprint.document import Page
 
     number_of = {id(page): number for number, page in enumerate(document.pages)}
-    drawn: dict[int, _Drawn] = {}
-    copy_gone = False
+    copy = _CopyReader(fd, first)
     paint, draw_text = Page.paint, draw.draw_text
 
     def paint_using_copy(page: Any, stream: Any, scale: float = 1) -> None:
-        nonlocal copy_gone
-        drawn.clear()
-        number = number_of.get(id(page), -1)
-        if number >= first and not copy_gone:
-            message = _receive(fd)
-            sent, boxes = pickle.loads(message) if message is not None else (None, {})
-            if sent == number:
-                drawn.update(boxes)
-            else:  # gone, late, or out of step: the rest is drawn here
-                copy_gone = True
+        copy.start(number_of.get(id(page), -1))
         paint(page, stream, scale)
 
     def using_copy(draw_box: Callable[..., None]) -> Callable[..., None]:
         def draw_using_copy(stream: Any, box: Any, *args: Any) -> None:
-            done = drawn.get(id(box))
+            done = copy.find(id(box))
             if (done is None or done.box != _identity(box) or _state(stream) != done.before
                     or not all(key in stream._fonts for key in done.fonts)):
                 draw_box(stream, box, *args)
