@@ -136,6 +136,7 @@ def write_in_two(document: Any, write: Callable[[], bytes]) -> bytes:
     first = first_copied_page(page_costs(document))
     if first is None:
         return write()
+    number_of = {id(page): number for number, page in enumerate(document.pages)}
     reading, writing = os.pipe()
     with contextlib.suppress(OSError):
         fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
@@ -147,13 +148,13 @@ def write_in_two(document: Any, write: Callable[[], bytes]) -> bytes:
         status = 1
         try:
             os.close(reading)
-            _draw_in_copy(document, first, writing, write)
+            _draw_in_copy(number_of, first, writing, write)
             status = 0
         finally:
             os._exit(status)
     os.close(writing)
     try:
-        with _using_copy(document, first, reading):
+        with _using_copy(number_of, first, reading):
             return write()
     finally:
         os.close(reading)
@@ -166,6 +167,9 @@ def write_in_two(document: Any, write: Callable[[], bytes]) -> bytes:
 def _identity(box: Any) -> tuple[Any, ...]:
     """What must match for a drawing to be the same box's (its address is the key)."""
     return type(box).__name__, getattr(box, "text", None), box.position_x, box.position_y, box.width, box.height
+
+
+_TRANSFORMATIONS = 6  # where _state() puts the stream's transformation stack
 
 
 def _state(stream: Any) -> tuple[Any, ...]:
@@ -193,7 +197,7 @@ class _Done(BaseException):
     """Raised in the copy once its last page is sent: the rest of the write is not its work."""
 
 
-def _draw_in_copy(document: Any, first: int, fd: int, write: Callable[[], bytes]) -> None:
+def _draw_in_copy(number_of: dict[int, int], first: int, fd: int, write: Callable[[], bytes]) -> None:
     """In the copy: run the write with pages before `first` left blank, record each text box drawn, send each page."""
     import weasyprint.draw as draw
     import weasyprint.draw.text as draw_text_module
@@ -236,30 +240,28 @@ def _draw_in_copy(document: Any, first: int, fd: int, write: Callable[[], bytes]
         draw_emojis(stream, style, x, y, emojis)
 
     drawn: dict[int, _Drawn] = {}
+    draw_text = draw.draw_text
 
-    def recorded(draw_box: Callable[..., None]) -> Callable[..., None]:
-        def draw_recorded(stream: Any, box: Any, *args: Any) -> None:
-            nonlocal learning, tainted
-            before, start, resources = _state(stream), len(stream.stream), _resources(stream)
-            learning, tainted = {}, False
-            try:
-                draw_box(stream, box, *args)
-            finally:
-                learned, learning = learning, None
-            after = _state(stream)
-            if tainted or _resources(stream) != resources or after[6] != before[6]:
-                return
-            fonts = {
-                key: (list(font.widths.items())[widths:], list(font.to_unicode.items())[texts:])
-                for key, (font, widths, texts) in learned.items()
-            }
-            drawn[id(box)] = _Drawn(_identity(box), before, after, stream.stream[start:], fonts)
-            if len(drawn) >= CHUNK:
-                send(complete=False)
-        return draw_recorded
+    def draw_text_recorded(stream: Any, box: Any, *args: Any) -> None:
+        nonlocal learning, tainted
+        before, start, resources = _state(stream), len(stream.stream), _resources(stream)
+        learning, tainted = {}, False
+        try:
+            draw_text(stream, box, *args)
+        finally:
+            learned, learning = learning, None
+        after = _state(stream)
+        if tainted or _resources(stream) != resources or after[_TRANSFORMATIONS] != before[_TRANSFORMATIONS]:
+            return
+        fonts = {
+            key: (list(font.widths.items())[widths:], list(font.to_unicode.items())[texts:])
+            for key, (font, widths, texts) in learned.items()
+        }
+        drawn[id(box)] = _Drawn(_identity(box), before, after, stream.stream[start:], fonts)
+        if len(drawn) >= CHUNK:
+            send(complete=False)
 
-    number_of = {id(page): number for number, page in enumerate(document.pages)}
-    last, paint = len(document.pages) - 1, Page.paint
+    last, paint = len(number_of) - 1, Page.paint
 
     page_number = first
 
@@ -284,7 +286,7 @@ def _draw_in_copy(document: Any, first: int, fd: int, write: Callable[[], bytes]
     Stream.add_font, Font.get_unused_glyph_id, draw_text_module.draw_emojis = (
         add_font_noted, unused_glyph_noted, draw_emojis_noted)
     SVGImage.draw = svg_left_out
-    draw.draw_text, Page.paint = recorded(draw.draw_text), paint_recorded
+    draw.draw_text, Page.paint = draw_text_recorded, paint_recorded
     with contextlib.suppress(_Done):
         write()
 
@@ -308,8 +310,7 @@ class _CopyReader:
         self.painting = number
         self.drawn.clear()
         while number >= self.first and not self.gone and (self.page < number - 1 or not self.complete):
-            self._read()
-        self.drawn.clear()
+            self._read()  # parts of earlier pages: not kept, as they are not of the page painted
 
     def find(self, key: int) -> _Drawn | None:
         """The copy's drawing of this box of the page being painted, if it made one."""
@@ -357,12 +358,11 @@ def _receive(fd: int) -> bytes | None:
 
 
 @contextmanager
-def _using_copy(document: Any, first: int, fd: int) -> Iterator[None]:
+def _using_copy(number_of: dict[int, int], first: int, fd: int) -> Iterator[None]:
     """While this process writes the PDF: take each later page's drawn boxes from the copy, and use them."""
     import weasyprint.draw as draw
     from weasyprint.document import Page
 
-    number_of = {id(page): number for number, page in enumerate(document.pages)}
     copy = _CopyReader(fd, first)
     paint, draw_text = Page.paint, draw.draw_text
 
@@ -370,24 +370,22 @@ def _using_copy(document: Any, first: int, fd: int) -> Iterator[None]:
         copy.start(number_of.get(id(page), -1))
         paint(page, stream, scale)
 
-    def using_copy(draw_box: Callable[..., None]) -> Callable[..., None]:
-        def draw_using_copy(stream: Any, box: Any, *args: Any) -> None:
-            done = copy.find(id(box))
-            if (done is None or done.box != _identity(box) or _state(stream) != done.before
-                    or not all(key in stream._fonts for key in done.fonts)):
-                draw_box(stream, box, *args)
-                return
-            stream.stream.extend(done.operators)
-            _set_state(stream, done.after)
-            for key, (widths, texts) in done.fonts.items():
-                font = stream._fonts[key]
-                for glyph, width in widths:  # what drawing it here adds: the glyphs not known yet
-                    font.widths.setdefault(glyph, width)
-                for glyph, text in texts:
-                    font.to_unicode.setdefault(glyph, text)
-        return draw_using_copy
+    def draw_text_using_copy(stream: Any, box: Any, *args: Any) -> None:
+        done = copy.find(id(box))
+        if (done is None or done.box != _identity(box) or _state(stream) != done.before
+                or not all(key in stream._fonts for key in done.fonts)):
+            draw_text(stream, box, *args)
+            return
+        stream.stream.extend(done.operators)
+        _set_state(stream, done.after)
+        for key, (widths, texts) in done.fonts.items():
+            font = stream._fonts[key]
+            for glyph, width in widths:  # what drawing it here adds: the glyphs not known yet
+                font.widths.setdefault(glyph, width)
+            for glyph, text in texts:
+                font.to_unicode.setdefault(glyph, text)
 
-    Page.paint, draw.draw_text = paint_using_copy, using_copy(draw_text)
+    Page.paint, draw.draw_text = paint_using_copy, draw_text_using_copy
     try:
         yield
     finally:
